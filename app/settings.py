@@ -1,0 +1,141 @@
+"""One settings object for the whole application.
+
+Built once at an entry point (CLI, UI, tests) and passed down; nothing reads the
+environment at import time. Environment variables use the ``SOPDRAFT_`` prefix and
+``__`` for nesting, e.g. ``SOPDRAFT_LLM__PROVIDER=openai``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from platformdirs import user_data_dir
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Provider = Literal["local", "openai", "anthropic", "ollama", "openai-compatible", "fake"]
+DataPolicy = Literal["redact", "block", "allow"]
+
+
+class LLMSettings(BaseModel):
+    """Which chat model drafts, and how it is reached."""
+
+    provider: Provider = "local"
+    model: str = Field("", description="Model name for remote providers; empty picks the provider default.")
+    base_url: str = Field("", description="Base URL for openai-compatible or ollama providers.")
+    api_key: SecretStr | None = None
+    temperature: float = 0.0
+    max_tokens: int = 2048
+    timeout_s: float = 300.0
+    local_providers: list[str] = Field(
+        default_factory=lambda: ["local", "ollama", "fake"],
+        description="Providers whose calls never leave this machine; anything else is remote.",
+    )
+    # Embedded local model (xllamacpp serving a GGUF file on 127.0.0.1).
+    gguf_path: Path | None = Field(None, description="Use this GGUF file instead of the embedded model.")
+    gguf_sha256: str = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
+    chat_template: str = "chatml"
+    n_ctx: int = 8192
+    n_threads: int = 0  # 0 = all cores
+    fake_responses: list[str] = Field(
+        default_factory=list, description="Canned replies for the fake provider (tests, demos)."
+    )
+
+
+class PrivacySettings(BaseModel):
+    """What may leave the machine."""
+
+    remote_policy: DataPolicy = Field("redact", description="Applied to every call to a non-local provider.")
+    local_policy: DataPolicy = Field("allow", description="Applied to calls to local providers.")
+
+
+class IngestSettings(BaseModel):
+    """Ingest limits and chunking."""
+
+    max_file_mb: float = 50.0
+    chunk_size: int = 1000
+    chunk_overlap: int = 100
+    embed_batch_size: int = 32
+    chroma_url: str = Field("", description="Use a Chroma server at this URL instead of the embedded store.")
+    collection: str = "sopdraft"
+
+
+class RetrievalSettings(BaseModel):
+    """How evidence is found."""
+
+    k: int = 5
+    evidence_per_section: int = 4
+    hybrid: bool = False
+
+
+class CritiqueSettings(BaseModel):
+    """Where team rules live."""
+
+    rules_path: Path | None = Field(None, description="A team YAML catalogue that adds, disables or re-levels rules.")
+    llm_advisory: bool = False
+
+
+class RegistrySettings(BaseModel):
+    """Where approved SOPs go."""
+
+    path: Path | None = Field(None, description="Registry folder; default <data_dir>/registry.")
+    templates_dir: Path | None = Field(None, description="A team folder of export templates overriding templates/.")
+    git_commit: bool = True
+
+
+def default_data_dir() -> Path:
+    """The per-user data directory used when none is configured."""
+    return Path(user_data_dir("sopdraft", appauthor=False))
+
+
+class Settings(BaseSettings):
+    """All configuration of sopdraft."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SOPDRAFT_", env_nested_delimiter="__", env_file=None, extra="ignore"
+    )
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    critique: CritiqueSettings = Field(default_factory=CritiqueSettings)
+    registry: RegistrySettings = Field(default_factory=RegistrySettings)
+
+    # Derived locations: all state lives under data_dir.
+    @property
+    def index_dir(self) -> Path:
+        """Chroma's persistent folder and the ingest manifest."""
+        return self.data_dir / "index"
+
+    @property
+    def db_path(self) -> Path:
+        """The SQLite store of drafts, versions, approvals and the audit log."""
+        return self.data_dir / "sopdraft.db"
+
+    @property
+    def models_dir(self) -> Path:
+        """Where the joined GGUF file is kept."""
+        return self.data_dir / "models"
+
+    @property
+    def call_log_path(self) -> Path:
+        """Append-only JSON-lines log of every LLM call."""
+        return self.data_dir / "llm_calls.jsonl"
+
+    @property
+    def registry_dir(self) -> Path:
+        """The registry folder approved SOPs are exported to."""
+        return self.registry.path or (self.data_dir / "registry")
+
+    def ensure_dirs(self) -> None:
+        """Create the data directory tree (idempotent)."""
+        for d in (self.data_dir, self.index_dir, self.models_dir):
+            d.mkdir(parents=True, exist_ok=True)
+
+
+def project_root() -> Path:
+    """The repository root, where prompts/ and templates/ live."""
+    return Path(__file__).resolve().parent.parent

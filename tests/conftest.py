@@ -1,0 +1,89 @@
+"""Shared fixtures: a temporary data dir per test, the fake provider, and no network.
+
+Real calls are blocked under test (as in pydantic-ai's testing guidance): any socket
+connection to a non-loopback address fails, so a test can never reach a remote provider.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from pathlib import Path
+
+import pytest
+
+from app.services import Services
+from app.settings import LLMSettings, Settings
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES_DIR = REPO_ROOT / "examples"
+HANDBOOK_DIR = REPO_ROOT.parent / "shared" / "corpus" / "tts-handbook" / "pages"
+
+
+def _is_loopback(address: object) -> bool:
+    if isinstance(address, tuple) and address:
+        host = str(address[0])
+        if host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            return False
+    return True  # AF_UNIX and friends stay on the machine
+
+
+@pytest.fixture(autouse=True)
+def _block_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+
+    def guarded(fn):
+        def connect(self, address):  # type: ignore[no-untyped-def]
+            if not _is_loopback(address):
+                raise ConnectionRefusedError(f"network blocked under test: {address!r}")
+            return fn(self, address)
+
+        return connect
+
+    monkeypatch.setattr(socket.socket, "connect", guarded(real_connect))
+    monkeypatch.setattr(socket.socket, "connect_ex", guarded(real_connect_ex))
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for var in ("SOPDRAFT_DATA_DIR", "OPENAI_API_KEY", "ANTHROPIC_API_KEY"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("ANONYMIZED_TELEMETRY", "False")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings with a fresh data dir and the fake chat model."""
+    return Settings(data_dir=tmp_path / "data", llm=LLMSettings(provider="fake"))
+
+
+@pytest.fixture
+def services(settings: Settings):
+    """Services over the per-test settings, closed after the test."""
+    svc = Services(settings)
+    yield svc
+    svc.close()
+
+
+@pytest.fixture
+def examples_dir() -> Path:
+    """The sample process notes shipped in examples/."""
+    return EXAMPLES_DIR
+
+
+@pytest.fixture
+def handbook_copy(tmp_path: Path) -> Path:
+    """A private copy of the real TTS handbook pages (the shared corpus is read-only)."""
+    import shutil
+
+    if not HANDBOOK_DIR.is_dir():
+        pytest.fail(f"shared corpus missing at {HANDBOOK_DIR}")
+    dest = tmp_path / "handbook"
+    shutil.copytree(HANDBOOK_DIR, dest)
+    return dest
