@@ -131,6 +131,7 @@ class Maintenance(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    citations: Citations = Field(description="Ids of the source chunks that state the cadence or feedback route.")
     review_cadence: Annotated[str, Field(max_length=120)] = Field(
         "", description="Review interval, e.g. 'every 6 months'."
     )
@@ -209,8 +210,9 @@ class SOP(BaseModel):
                 yield name, item
 
     def all_citations(self) -> set[str]:
-        """Every chunk id the SOP cites."""
-        return {c for _, item in self.cited_items() for c in item.citations}
+        """Every chunk id the SOP cites (including the maintenance cadence)."""
+        cited = {c for _, item in self.cited_items() for c in item.citations}
+        return cited | set(self.maintenance.citations)
 
     def content_hash(self) -> str:
         """SHA-256 of the canonical content (see :func:`canonical_content`)."""

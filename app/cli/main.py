@@ -17,7 +17,9 @@ COMMAND_MODULES = (
     "app.cli.draft_cmd",
     "app.cli.critique_cmd",
     "app.cli.registry_cmd",
-    "app.cli.misc_cmd",
+    "app.cli.log_cmd",
+    "app.cli.ui_cmd",
+    "app.cli.model_cmd",
 )
 
 
