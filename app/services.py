@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # imported lazily: each pulls in a heavy dependency
 
     from app.calllog import CallLog
     from app.critique.catalogue import Catalogue
+    from app.llm import LLMClient
     from app.registry.store import Store
     from ingest.index import SourceIndex
 
@@ -67,6 +68,21 @@ class Services:
         if closer is not None:
             self._closers.append(closer)
         return model
+
+    @cached_property
+    def llm(self) -> "LLMClient":
+        """The chat model behind the data policy and the call log: every LLM call goes here."""
+        from app.llm import LLMClient, model_name
+        from app.privacy import policy_for
+
+        provider = self.settings.llm.provider
+        return LLMClient(
+            model=self.chat_model,
+            provider=provider,
+            model_name=model_name(self.settings),
+            policy=policy_for(self.settings, provider),
+            call_log=self.call_log,
+        )
 
     @cached_property
     def catalogue(self) -> "Catalogue":

@@ -65,7 +65,8 @@ class RetrievalSettings(BaseModel):
     """How evidence is found."""
 
     k: int = 5
-    evidence_per_section: int = 4
+    evidence_per_section: int = 3
+    min_score: float = Field(0.2, description="Hits below this similarity are not evidence for a section.")
     hybrid: bool = False
 
 

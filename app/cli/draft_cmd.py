@@ -1,0 +1,74 @@
+"""``sopdraft draft``: draft an SOP from the indexed sources, with live progress."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from app.cli.common import FormatOption, OutputFormat, console, emit, err_console, fail, services
+from app.models import SECTION_TITLES
+
+
+def _print_draft(record) -> None:  # noqa: ANN001 - a DraftRecord
+    draft = record.draft
+    console.print(f"[bold]{draft.sop.title}[/]  draft [cyan]{draft.draft_id}[/] v{record.version} "
+                  f"({draft.provider}/{draft.model}, {draft.duration_s:.0f} s)")
+    for section, ids in draft.evidence.items():
+        console.print(f"  {SECTION_TITLES.get(section, section):28} evidence: {', '.join(ids) or '-'}")
+    for flag in draft.flags:
+        console.print(f"  [{'red' if flag.severity == 'blocker' else 'yellow'}]{flag.severity:7}[/] {flag.rule:18} "
+                      f"{flag.section}: {flag.message}", highlight=False)
+    console.print(f"Next: [bold]sopdraft critique {draft.draft_id}[/], then approve with a named owner.")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``draft`` and ``regenerate`` commands."""
+
+    @app.command()
+    def draft(
+        ctx: typer.Context,
+        task: str = typer.Argument(..., help='What the SOP is for, e.g. "Summarise internal meetings with AI".'),
+        section: Optional[list[str]] = typer.Option(None, "--section", help="Only these sections (repeatable)."),
+        author: str = typer.Option("sopdraft", "--author", help="Recorded as the author of version 1."),
+        fmt: OutputFormat = FormatOption,
+    ) -> None:
+        """Draft an SOP for TASK from the ingested sources and store it."""
+        from app.drafting.service import create_draft
+
+        svc = services(ctx)
+        if svc.index.count() == 0:
+            fail("the index is empty: run `sopdraft ingest PATH…` first")
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                      console=err_console, transient=True) as bar:
+            job = bar.add_task("Starting", total=None)
+
+            def on_progress(p) -> None:  # noqa: ANN001 - DraftProgress
+                bar.update(job, description=p.message, completed=p.done, total=p.total or None)
+
+            try:
+                record = create_draft(svc, task, sections=section, progress=on_progress, author=author)
+            except Exception as exc:  # noqa: BLE001 - shown as one clear line
+                fail(f"drafting failed: {exc}")
+        emit(fmt, {"draft_id": record.draft_id, "version": record.version, "draft": record.draft},
+             lambda: _print_draft(record))
+
+    @app.command()
+    def regenerate(
+        ctx: typer.Context,
+        draft_id: str = typer.Argument(...),
+        section: str = typer.Argument(..., help="Section key, e.g. approved_tools."),
+        author: str = typer.Option(..., "--author", help="Who asked for it (recorded in the version)."),
+        fmt: OutputFormat = FormatOption,
+    ) -> None:
+        """Redraft one SECTION of a draft with fresh evidence; the rest is kept."""
+        from app.drafting.service import regenerate_section
+
+        svc = services(ctx)
+        try:
+            current = svc.store.get_draft(draft_id)
+            record = regenerate_section(svc, draft_id, section, author=author, expected_version=current.version)
+        except Exception as exc:  # noqa: BLE001
+            fail(str(exc))
+        emit(fmt, {"draft_id": draft_id, "version": record.version, "draft": record.draft}, lambda: _print_draft(record))

@@ -1,0 +1,45 @@
+"""``sopdraft model``: prepare and check the embedded local model."""
+
+from __future__ import annotations
+
+import time
+
+import typer
+
+from app.cli.common import FormatOption, OutputFormat, console, emit, fail, services
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``model`` command group."""
+    group = typer.Typer(help="The embedded offline model.", no_args_is_help=True)
+    app.add_typer(group, name="model")
+
+    @group.command("prepare")
+    def prepare(ctx: typer.Context, fmt: OutputFormat = FormatOption) -> None:
+        """Join the model parts into the data dir and verify the sha256 (done once)."""
+        from app.localmodel import ModelUnavailableError, prepare_model
+
+        settings = services(ctx).settings
+        started = time.perf_counter()
+        try:
+            path = prepare_model(settings.models_dir, settings.llm.gguf_sha256)
+        except ModelUnavailableError as exc:
+            fail(str(exc))
+        took = time.perf_counter() - started
+        emit(fmt, {"path": str(path), "seconds": round(took, 2)},
+             lambda: console.print(f"model ready: {path} ({took:.1f} s)"))
+
+    @group.command("check")
+    def check(ctx: typer.Context, fmt: OutputFormat = FormatOption) -> None:
+        """Start the configured model and ask it one short question."""
+        from langchain_core.messages import HumanMessage
+
+        svc = services(ctx)
+        started = time.perf_counter()
+        try:
+            reply = svc.chat_model.invoke([HumanMessage("Reply with the single word: ready")])
+        except Exception as exc:  # noqa: BLE001
+            fail(f"model check failed: {exc}")
+        took = time.perf_counter() - started
+        emit(fmt, {"provider": svc.settings.llm.provider, "reply": str(reply.content), "seconds": round(took, 2)},
+             lambda: console.print(f"{svc.settings.llm.provider}: {str(reply.content)[:60]!r} ({took:.1f} s)"))

@@ -1,0 +1,1 @@
+"""Grounded drafting: per-section evidence, constrained citations, verification, regeneration."""

@@ -1,0 +1,112 @@
+"""One drafting call: a group of sections, each with its own evidence and citation ids."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.messages import HumanMessage, SystemMessage
+from pydantic import ValidationError
+
+from app.drafting.evidence import Evidence, shown_text
+from app.drafting.sections import COMPOSITE_PARTS, LIST_ITEMS, SectionSpec, group_schema
+from app.injection import fence
+from app.llm import LLMClient
+from app.models import DataRules, Flag, Maintenance, Redaction, Scope, Statement
+from app.prompts import render_prompt
+
+
+def short_ids(specs: list[SectionSpec], evidence: Evidence) -> dict[str, str]:
+    """Short id (S1, S2, …) -> chunk id for every chunk the group's sections use."""
+    ordered: list[str] = []
+    for spec in specs:
+        for cid in evidence.by_section.get(spec.key, []):
+            if cid not in ordered:
+                ordered.append(cid)
+    return {f"S{i}": cid for i, cid in enumerate(ordered, start=1)}
+
+
+def _source_label(evidence: Evidence, cid: str) -> str:
+    ref = evidence.chunks[cid]
+    where = ref.source + (f", page {ref.page}" if ref.page else "")
+    return f"{where}; {ref.heading}" if ref.heading else where
+
+
+def build_messages(task: str, specs: list[SectionSpec], evidence: Evidence, masked: dict[str, str],
+                   ids: dict[str, str]) -> list:
+    """System prompt (shared prefix, cached by the local server) + fenced sources + section asks."""
+    sources = [
+        {"fenced": fence(f"({_source_label(evidence, cid)})\n{shown_text(masked[cid])}", short)}
+        for short, cid in ids.items()
+    ]
+    reverse = {cid: short for short, cid in ids.items()}
+    sections = [
+        {"key": s.key, "title": s.title, "instruction": s.instruction,
+         "ids": [reverse[c] for c in evidence.by_section.get(s.key, [])]}
+        for s in specs
+    ]
+    user = render_prompt("draft.md", task=masked["task"], sources=sources) + "\n" + render_prompt(
+        "section.md", sections=sections
+    )
+    return [SystemMessage(render_prompt("system.md")), HumanMessage(user)]
+
+
+def _map_citations(raw: Any, ids: dict[str, str], allowed: set[str]) -> Any:
+    """Replace short ids with chunk ids, dropping any id not allowed for the section."""
+    if isinstance(raw, dict):
+        out = {k: _map_citations(v, ids, allowed) for k, v in raw.items() if k != "citations"}
+        if "citations" in raw:
+            cites = raw["citations"] if isinstance(raw["citations"], list) else []
+            out["citations"] = [ids[c] for c in cites if c in ids and ids[c] in allowed]
+        return out
+    if isinstance(raw, list):
+        return [_map_citations(v, ids, allowed) for v in raw]
+    return raw
+
+
+def _nonempty(items: list) -> list:
+    return [i for i in items if i.as_text().strip(" :.")]
+
+
+def to_section_value(spec: SectionSpec, raw: Any) -> Any:
+    """Validate one section's JSON (already mapped to chunk ids) into template objects."""
+    if spec.key in LIST_ITEMS:
+        cls = LIST_ITEMS[spec.key]
+        return _nonempty([cls.model_validate(item) for item in (raw or [])][: spec.max_items])
+    if spec.key in COMPOSITE_PARTS:
+        parts = {p: _nonempty([Statement.model_validate(i) for i in (raw or {}).get(p, [])]) for p in COMPOSITE_PARTS[spec.key]}
+        return Scope(**parts) if spec.key == "scope" else DataRules(**parts)
+    if spec.key == "maintenance":
+        raw = raw or {}
+        triggers = _nonempty([Statement.model_validate(i) for i in raw.get("off_cycle_triggers", [])])
+        cadence, route = str(raw.get("review_cadence", "")).strip(), str(raw.get("feedback_route", "")).strip()
+        cites = raw.get("citations", []) if (cadence or route) else []
+        return Maintenance(review_cadence=cadence, feedback_route=route, citations=cites, off_cycle_triggers=triggers)
+    raise ValueError(f"unknown section {spec.key!r}")
+
+
+def draft_group(llm: LLMClient, task: str, specs: list[SectionSpec], evidence: Evidence,
+                masked: dict[str, str], redactions: list[Redaction]) -> tuple[dict[str, Any], list[Flag]]:
+    """Draft ``specs`` in one constrained call; returns section values and drafting flags."""
+    ids = short_ids(specs, evidence)
+    reverse = {cid: short for short, cid in ids.items()}
+    ids_by_section = {s.key: [reverse[c] for c in evidence.by_section.get(s.key, [])] for s in specs}
+    messages = build_messages(task, specs, evidence, masked, ids)
+    parsed = llm.structured(
+        messages,
+        group_schema(specs, ids_by_section),
+        name="sop_sections",
+        purpose="draft:" + ",".join(s.key for s in specs),
+        chunk_ids=list(ids.values()),
+        redactions=[r for r in redactions if r.chunk_id in ids.values() or r.chunk_id == "task"],
+    )
+    values: dict[str, Any] = {}
+    flags: list[Flag] = []
+    for spec in specs:
+        allowed = set(evidence.by_section.get(spec.key, []))
+        try:
+            values[spec.key] = to_section_value(spec, _map_citations(parsed.get(spec.key), ids, allowed))
+        except (ValidationError, TypeError, AttributeError) as exc:
+            flags.append(Flag(rule="drafting-error", severity="warning", section=spec.key,
+                              message=f"The model's answer for {spec.title} did not fit the template; the section is left empty.",
+                              evidence=str(exc)[:300], suggestion="Regenerate the section or write it by hand."))
+    return values, flags

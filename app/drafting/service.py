@@ -1,0 +1,155 @@
+"""Drafting service: task in, stored draft out (used by the CLI and the UI alike)."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from typing import TYPE_CHECKING, Any, Callable
+
+from pydantic import BaseModel
+
+from app.drafting.evidence import Evidence, gather_evidence
+from app.drafting.generate import draft_group
+from app.drafting.sections import SectionSpec, load_plan
+from app.drafting.verify import verify_sop
+from app.models import SECTION_TITLES, SOP, Draft, Flag, Metadata, Redaction, Statement
+
+if TYPE_CHECKING:
+    from app.registry.store import DraftRecord
+    from app.services import Services
+
+
+class DraftProgress(BaseModel):
+    """Where drafting is: stage is retrieval, section, verification or done."""
+
+    stage: str
+    section: str = ""
+    done: int = 0
+    total: int = 0
+    message: str = ""
+
+
+Progress = Callable[[DraftProgress], None]
+
+
+def _noop(_: DraftProgress) -> None:
+    return None
+
+
+def _dedupe(flags: list[Flag]) -> list[Flag]:
+    return list({f.flag_id: f for f in flags}.values())
+
+
+def _title_from_task(task: str) -> str:
+    task = " ".join(task.split()).rstrip(".")
+    return (task[:1].upper() + task[1:])[:200] or "Untitled procedure"
+
+
+def _no_evidence_flags(evidence: Evidence, specs: list[SectionSpec]) -> list[Flag]:
+    return [
+        Flag(rule="no-evidence", severity="warning", section=s.key,
+             message=f"No source says anything about {s.title.lower()}; the section was left empty.",
+             evidence=f"searched for: {s.query}",
+             suggestion="Add a source that covers it and regenerate the section, or write it yourself.")
+        for s in specs if not evidence.by_section.get(s.key)
+    ]
+
+
+def _mask(services: "Services", task: str, evidence: Evidence) -> tuple[dict[str, str], list[Redaction]]:
+    from app.privacy import apply_policy
+
+    texts = {cid: ref.text for cid, ref in evidence.chunks.items()} | {"task": task}
+    return apply_policy(texts, services.llm.policy)
+
+
+def _injection_flags(evidence: Evidence) -> list[Flag]:
+    from app.injection import scan, to_flags
+
+    return to_flags([f for cid, ref in evidence.chunks.items() for f in scan(ref.text, cid)])
+
+
+def _references(sop: SOP, evidence: Evidence) -> list[Statement]:
+    by_source: dict[str, list[str]] = {}
+    for cid in sorted(sop.all_citations()):
+        if cid in evidence.chunks:
+            by_source.setdefault(evidence.chunks[cid].source, []).append(cid)
+    return [Statement(text=source, citations=ids[:6]) for source, ids in sorted(by_source.items())]
+
+
+def _draft_sections(services: "Services", task: str, specs: list[SectionSpec], evidence: Evidence,
+                    progress: Progress) -> tuple[dict[str, Any], list[Flag], list[Redaction]]:
+    plan = load_plan()
+    masked, redactions = _mask(services, task, evidence)
+    groups = plan.groups_for([s.key for s in specs])
+    values: dict[str, Any] = {}
+    flags: list[Flag] = []
+    for n, group in enumerate(groups, start=1):
+        todo = [plan.sections[k] for k in group if evidence.by_section.get(k)]
+        names = ", ".join(SECTION_TITLES[k] for k in group)
+        progress(DraftProgress(stage="section", section=group[0], done=n - 1, total=len(groups), message=f"Drafting {names}"))
+        if todo:
+            got, problems = draft_group(services.llm, task, todo, evidence, masked, redactions)
+            values.update(got)
+            flags.extend(problems)
+    return values, flags, redactions
+
+
+def draft_sop(services: "Services", task: str, *, sections: list[str] | None = None,
+              progress: Progress | None = None) -> Draft:
+    """Draft an SOP for ``task`` from the indexed sources (not stored)."""
+    report = progress or _noop
+    started = time.perf_counter()
+    report(DraftProgress(stage="retrieval", message="Finding evidence for each section"))
+    plan = load_plan()
+    specs = [plan.sections[k] for k in (sections or plan.sections)]
+    cfg = services.settings.retrieval
+    evidence = gather_evidence(services.index, task, specs, k=cfg.evidence_per_section, min_score=cfg.min_score)
+    values, flags, redactions = _draft_sections(services, task, specs, evidence, report)
+    draft_id = hashlib.sha256(f"{task}|{time.time_ns()}".encode()).hexdigest()[:12]
+    sop = SOP(title=_title_from_task(task), metadata=Metadata(sop_id=f"SOP-{draft_id[:6].upper()}"), **values)
+    sop.references = _references(sop, evidence)
+    report(DraftProgress(stage="verification", done=len(specs), total=len(specs), message="Checking every statement against its sources"))
+    flags += verify_sop(sop, evidence.chunks, services.index.embed)
+    flags += _no_evidence_flags(evidence, specs) + _injection_flags(evidence)
+    draft = Draft(draft_id=draft_id, task=task, sop=sop, evidence=evidence.by_section, chunks=evidence.chunks,
+                  flags=_dedupe(flags), redactions=redactions, provider=services.llm.provider, model=services.llm.model_name,
+                  duration_s=round(time.perf_counter() - started, 2))
+    report(DraftProgress(stage="done", done=len(specs), total=len(specs), message=f"Drafted in {draft.duration_s:.0f} s"))
+    return draft
+
+
+def create_draft(services: "Services", task: str, *, sections: list[str] | None = None,
+                 progress: Progress | None = None, author: str = "sopdraft") -> "DraftRecord":
+    """Draft an SOP and store it as version 1 of a new draft."""
+    return services.store.create_draft(draft_sop(services, task, sections=sections, progress=progress), author=author)
+
+
+def regenerate_section(services: "Services", draft_id: str, section: str, *, author: str, expected_version: int,
+                       progress: Progress | None = None) -> "DraftRecord":
+    """Redraft one section with fresh evidence and save it as a new version; the rest is kept."""
+    report = progress or _noop
+    plan = load_plan()
+    if section not in plan.sections:
+        raise ValueError(f"unknown section {section!r}; choose from {', '.join(plan.sections)}")
+    record = services.store.get_draft(draft_id)
+    draft = record.draft
+    spec = plan.sections[section]
+    report(DraftProgress(stage="retrieval", section=section, total=1, message=f"Finding evidence for {spec.title}"))
+    cfg = services.settings.retrieval
+    fresh = gather_evidence(services.index, draft.task, [spec], k=cfg.evidence_per_section, min_score=cfg.min_score)
+    values, flags, redactions = _draft_sections(services, draft.task, [spec], fresh, report)
+    sop = draft.sop.model_copy(deep=True)
+    setattr(sop, section, values.get(section, SOP.model_fields[section].default_factory()))
+    chunks = draft.chunks | fresh.chunks
+    sop.references = _references(sop, Evidence(by_section={}, chunks=chunks))
+    report(DraftProgress(stage="verification", section=section, done=1, total=1, message="Checking the new statements"))
+    kept = [f for f in draft.flags if f.section not in (section, "references")]
+    section_flags = [f for f in verify_sop(sop, chunks, services.index.embed) if f.section == section]
+    new_flags = kept + flags + section_flags + _no_evidence_flags(fresh, [spec]) + _injection_flags(fresh)
+    updated = draft.model_copy(update={
+        "sop": sop, "chunks": chunks, "flags": _dedupe(new_flags),
+        "evidence": draft.evidence | fresh.by_section, "redactions": draft.redactions + redactions,
+    })
+    report(DraftProgress(stage="done", section=section, done=1, total=1, message=f"Regenerated {spec.title}"))
+    return services.store.save_version(draft_id, updated, author=author, reason=f"regenerated section {section}",
+                                       expected_version=expected_version)

@@ -1,0 +1,142 @@
+"""Check every drafted statement against the chunks it cites.
+
+A statement is unsupported when a cited id is unknown, when a number or name in it occurs
+in none of its cited chunks, or when neither word overlap nor embedding similarity shows
+that the cited text says it. Two failures seen with small models get their own checks: a
+tool the sources forbid listed as approved, and steps in an order the sources forbid.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Callable, Iterable
+
+import numpy as np
+
+from app.models import SECTION_TITLES, ChunkRef, Cited, Flag, SOP, Step, Tool
+
+Embed = Callable[[list[str]], np.ndarray]
+
+LEXICAL_MIN = 0.5  # share of a statement's content words found in its cited text
+SEMANTIC_MIN = 0.55  # cosine similarity of statement and best cited chunk
+_WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
+_NUMBER = re.compile(r"\b\d+(?:[.,:]\d+)*\b")
+_NAME = re.compile(r"(?<![.!?:]\s)(?<!^)\b([A-Z][a-zA-Z0-9]+(?:\s+[A-Z][a-zA-Z0-9]+)*)")
+_STOP = set(
+    "a an the and or of to in on for with by at from as is are be been being this that these those it its "
+    "into onto than then when where which who whom whose what why how all any each every no not only own same "
+    "so such too very can will just should must may might shall do does did done have has had was were if else "
+    "before after during within without about above below up down out off over under again further once our "
+    "your their they them we you he she his her us one two use used using".split()
+)
+_PROHIBITION = r"(?:never|not|n't|no longer|prohibited|forbidden|banned|retired|must not|do not|don't|may not)"
+_ORDER = re.compile(r"\b(\w+)\b[^.;\n]{0,80}?\b(?:before|prior to)\s+(\w+)", re.IGNORECASE)
+
+
+def _stem(word: str) -> str:
+    word = word.lower()
+    for suffix in ("ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            word = word[: -len(suffix)]
+            break
+    return word[:-1] if word.endswith("e") and len(word) > 4 else word
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-cased, lightly stemmed words that carry meaning."""
+    return {_stem(w) for w in _WORD.findall(text) if w.lower() not in _STOP and len(w) > 2}
+
+
+def lexical_support(statement: str, cited: str) -> float:
+    """Share of the statement's content words that occur in the cited text."""
+    words = content_words(statement)
+    return len(words & content_words(cited)) / len(words) if words else 1.0
+
+
+def _missing_facts(statement: str, cited: str) -> list[str]:
+    low = cited.lower()
+    numbers = [n for n in _NUMBER.findall(statement) if n not in cited]
+    names = [n for n in _NAME.findall(statement) if n.lower() not in low and n.lower() not in _STOP]
+    return numbers + [n for n in names if not any(part.lower() in low for part in n.split())]
+
+
+def _flag(section: str, item: Cited, reason: str, suggestion: str) -> Flag:
+    title = SECTION_TITLES.get(section.split(".")[0], section)
+    return Flag(rule="unsupported-claim", severity="blocker", section=section.split(".")[0],
+                message=f"{title}: {reason}", evidence=item.as_text(), suggestion=suggestion)
+
+
+def _check_item(section: str, item: Cited, chunks: dict[str, ChunkRef], similarity: float | None) -> Flag | None:
+    unknown = [c for c in item.citations if c not in chunks]
+    if unknown:
+        return _flag(section, item, f"cites sources that were never shown ({', '.join(unknown)}).",
+                     "Remove the statement or cite a source that says it.")
+    if not item.citations:
+        return _flag(section, item, "no source supports this statement.",
+                     "Find a source that says it, or delete or rewrite it yourself.")
+    cited = "\n".join(chunks[c].text for c in item.citations)
+    missing = _missing_facts(item.as_text(), cited)
+    if missing:
+        return _flag(section, item, f"{', '.join(missing[:4])} does not appear in the cited source.",
+                     "Check the source: correct the number or name, or remove the statement.")
+    lexical = lexical_support(item.as_text(), cited)
+    if lexical < LEXICAL_MIN and (similarity is None or similarity < SEMANTIC_MIN):
+        sim = f", meaning similarity {similarity:.2f}" if similarity is not None else ""
+        return _flag(section, item, f"the cited source does not say this (word overlap {lexical:.0%}{sim}).",
+                     "Compare with the cited passage and rewrite or remove the statement.")
+    return None
+
+
+def _similarities(items: list[tuple[str, Cited]], chunks: dict[str, ChunkRef], embed: Embed | None) -> list[float | None]:
+    if embed is None or not items:
+        return [None] * len(items)
+    texts = [item.as_text() for _, item in items]
+    cited = ["\n".join(chunks[c].text for c in item.citations if c in chunks) or " " for _, item in items]
+    vectors = embed(texts + cited)
+    a, b = vectors[: len(texts)], vectors[len(texts):]
+    return [float(np.dot(x, y)) for x, y in zip(a, b)]
+
+
+def forbidden_tools(tools: Iterable[Tool], chunks: Iterable[ChunkRef]) -> list[tuple[Tool, str]]:
+    """Approved tools that some source says must not be used, with the sentence that says so."""
+    found = []
+    sentences = [s for ch in chunks for s in re.split(r"(?<=[.!?])\s+|\n", ch.text)]
+    for tool in tools:
+        name = re.escape(tool.name.strip())
+        if not name:
+            continue
+        pattern = re.compile(rf"{_PROHIBITION}\b[^.]{{0,80}}?{name}|{name}[^.]{{0,60}}?\b{_PROHIBITION}", re.IGNORECASE)
+        hit = next((s for s in sentences if pattern.search(s)), None)
+        if hit:
+            found.append((tool, hit.strip()))
+    return found
+
+
+def order_violations(steps: list[Step], chunks: Iterable[ChunkRef]) -> list[tuple[Step, Step, str]]:
+    """Step pairs whose order contradicts an "A before B" rule in the sources."""
+    rules = [(m.group(1), m.group(2), m.group(0)) for ch in chunks for m in _ORDER.finditer(ch.text)]
+    actions = [content_words(s.action) for s in steps]
+    violations = []
+    for first, then, said in rules:
+        a, b = _stem(first), _stem(then)
+        if a in _STOP or b in _STOP:
+            continue
+        ia = next((i for i, w in enumerate(actions) if a in w), None)
+        ib = next((i for i, w in enumerate(actions) if b in w), None)
+        if ia is not None and ib is not None and ib < ia:
+            violations.append((steps[ib], steps[ia], said.strip()))
+    return violations
+
+
+def verify_sop(sop: SOP, chunks: dict[str, ChunkRef], embed: Embed | None = None) -> list[Flag]:
+    """All verification flags of a drafted SOP (see the module docstring)."""
+    items = list(sop.cited_items())
+    sims = _similarities(items, chunks, embed)
+    flags = [f for (section, item), sim in zip(items, sims) if (f := _check_item(section, item, chunks, sim))]
+    for tool, said in forbidden_tools(sop.approved_tools, chunks.values()):
+        flags.append(_flag("approved_tools", tool, f"a source says this tool must not be used: \"{said[:200]}\"",
+                           "Remove the tool from the approved list; list it under prohibited data rules."))
+    for early, late, said in order_violations(sop.steps, chunks.values()):
+        flags.append(_flag("steps", early, f"this step comes before \"{late.action[:80]}\", but a source says: "
+                           f"\"{said[:160]}\"", "Reorder the steps so the source's order is kept."))
+    return flags

@@ -1,0 +1,75 @@
+"""Verification of drafted statements against the chunks they cite."""
+
+from app.drafting.verify import forbidden_tools, lexical_support, order_violations, verify_sop
+from app.models import SOP, ChunkRef, Statement, Step, Tool
+
+CHUNKS = {
+    "c1": ChunkRef(chunk_id="c1", source="notes.md", text=(
+        "The approved tool is Microsoft Copilot in our enterprise tenant. Do NOT use free public ChatGPT "
+        "accounts. NoteBuddy was retired in March 2026; don't reinstall it.")),
+    "c2": ChunkRef(chunk_id="c2", source="notes.md", text=(
+        "Redact customer identifiers before pasting the ticket into the assistant. Post the summary "
+        "within one business day. Every action item has an owner and a due date.")),
+}
+
+
+def _sop(**sections) -> SOP:
+    return SOP(title="Summarise meetings", **sections)
+
+
+def test_supported_statement_passes() -> None:
+    sop = _sop(quality_checks=[Statement(text="Every action item has an owner and a due date.", citations=["c2"])])
+    assert verify_sop(sop, CHUNKS) == []
+
+
+def test_unknown_citation_is_flagged() -> None:
+    sop = _sop(purpose=[Statement(text="Post the summary within one business day.", citations=["zz"])])
+    [flag] = verify_sop(sop, CHUNKS)
+    assert flag.rule == "unsupported-claim" and flag.severity == "blocker" and "zz" in flag.message
+
+
+def test_uncited_statement_is_flagged() -> None:
+    sop = _sop(purpose=[Statement(text="Post the summary within one business day.", citations=[])])
+    [flag] = verify_sop(sop, CHUNKS)
+    assert "no source" in flag.message and flag.evidence == "Post the summary within one business day."
+
+
+def test_number_not_in_source_is_flagged() -> None:
+    sop = _sop(purpose=[Statement(text="Post the summary within 3 business days.", citations=["c2"])])
+    [flag] = verify_sop(sop, CHUNKS)
+    assert "3" in flag.message
+
+
+def test_invented_name_is_flagged() -> None:
+    sop = _sop(records=[], human_review=[Statement(text="The summary is approved by Legal Counsel Harriet.", citations=["c2"])])
+    [flag] = verify_sop(sop, CHUNKS)
+    assert "Harriet" in flag.message
+
+
+def test_statement_the_source_does_not_say_is_flagged() -> None:
+    sop = _sop(escalation=[], inputs=[Statement(text="Upload quarterly revenue spreadsheets to the finance portal.", citations=["c1"])])
+    [flag] = verify_sop(sop, CHUNKS)
+    assert "does not say" in flag.message
+
+
+def test_forbidden_tool_listed_as_approved_is_caught() -> None:
+    tools = [Tool(name="ChatGPT", use="Draft replies", citations=["c1"]),
+             Tool(name="NoteBuddy", use="Record meetings", citations=["c1"]),
+             Tool(name="Microsoft Copilot", use="Summarise", citations=["c1"])]
+    caught = {t.name for t, _ in forbidden_tools(tools, CHUNKS.values())}
+    assert caught == {"ChatGPT", "NoteBuddy"}
+    flags = verify_sop(_sop(approved_tools=tools), CHUNKS)
+    assert any("must not be used" in f.message and "ChatGPT" in f.evidence for f in flags)
+
+
+def test_step_order_that_breaks_a_control_is_caught() -> None:
+    steps = [Step(actor="Agent", action="Paste the ticket into the assistant.", citations=["c2"]),
+             Step(actor="Agent", action="Redact customer identifiers in the ticket.", citations=["c2"])]
+    [(early, late, said)] = order_violations(steps, CHUNKS.values())
+    assert early.action.startswith("Paste") and "before" in said
+    assert order_violations(list(reversed(steps)), CHUNKS.values()) == []
+
+
+def test_lexical_support_is_a_share_of_content_words() -> None:
+    assert lexical_support("owner and due date", "every item has an owner and a due date") == 1.0
+    assert lexical_support("quarterly revenue", "owner and a due date") == 0.0
