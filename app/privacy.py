@@ -362,11 +362,12 @@ def redact(
 class DataBlockedError(Exception):
     """Confidential data was found and the policy is ``block``; names kinds and chunks, never values."""
 
-    def __init__(self, kinds: Sequence[str], chunk_ids: Sequence[str]) -> None:
+    def __init__(self, message: str = "", *, kinds: Sequence[str] = (), chunk_ids: Sequence[str] = ()) -> None:
         self.kinds = sorted(set(kinds))
         self.chunk_ids = sorted(set(chunk_ids))
         super().__init__(
-            f"blocked by data policy: found {', '.join(self.kinds)} in {', '.join(self.chunk_ids)}; "
+            message
+            or f"blocked by data policy: found {', '.join(self.kinds)} in {', '.join(self.chunk_ids)}; "
             "remove it from the sources or change the privacy policy"
         )
 
@@ -390,7 +391,7 @@ def apply_policy(
         found = {key: detect(text, known_names=known_names) for key, text in texts.items()}
         hits = {key: d for key, d in found.items() if d}
         if hits:
-            raise DataBlockedError([x.kind for d in hits.values() for x in d], list(hits))
+            raise DataBlockedError(kinds=[x.kind for d in hits.values() for x in d], chunk_ids=list(hits))
         return dict(texts), []
     if policy != "redact":
         raise ValueError(f"unknown data policy {policy!r}; expected redact, block or allow")
