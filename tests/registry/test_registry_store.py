@@ -1,0 +1,132 @@
+"""The SQLite store: versions, optimistic locking under real concurrency, migrations, audit chain."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+
+import pytest
+from registry_helpers import make_draft
+
+from app.models import Statement
+from app.registry.errors import ConflictError, NotFound
+from app.registry.schema import MIGRATIONS
+from app.registry.store import Store
+
+
+def test_create_get_list_history(store, created):
+    assert (created.version, created.status, created.author) == (1, "draft", "Ana Lopez")
+    assert store.get_draft("d-0001").draft.sop == make_draft().sop
+    [summary] = store.list_drafts()
+    assert (summary.draft_id, summary.sop_id, summary.status, summary.version) == ("d-0001", "SOP-0001", "draft", 1)
+    assert [v.version for v in store.history("d-0001")] == [1]
+    assert [e.action for e in store.audit_log()] == ["created"]
+
+
+def test_unknown_draft_raises_not_found_which_is_a_key_error(store):
+    with pytest.raises(KeyError):
+        store.get_draft("nope")
+    with pytest.raises(NotFound, match="nope"):
+        store.history("nope")
+
+
+def test_wal_foreign_keys_and_migrations_recorded_once(tmp_path):
+    path = tmp_path / "s.db"
+    Store(path).close()
+    again = Store(path)  # reopening must not re-run migrations
+    conn = again._conn()
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert [r[0] for r in conn.execute("SELECT version FROM schema_version")] == list(range(1, len(MIGRATIONS) + 1))
+    again.close()
+
+
+def _edited(record, text):
+    sop = record.draft.sop.model_copy(update={"purpose": [Statement(text=text)]})
+    return record.draft.model_copy(update={"sop": sop})
+
+
+def test_stale_save_conflicts_with_a_section_diff(store, created):
+    store.save_version("d-0001", _edited(created, "Reviewer A's purpose."), author="Ana Lopez",
+                       reason="tighten purpose", expected_version=1)
+    with pytest.raises(ConflictError) as info:
+        store.save_version("d-0001", _edited(created, "Reviewer B's purpose."), author="Ben Okafor",
+                           reason="other purpose", expected_version=1)
+    err = info.value
+    assert err.latest_version == 2
+    assert [d.section for d in err.diff] == ["purpose"]
+    assert "+- Reviewer B's purpose." in err.diff[0].lines and "-- Reviewer A's purpose." in err.diff[0].lines
+    assert "Ana Lopez saved v2" in str(err)
+    assert store.get_draft("d-0001").draft.sop.purpose[0].text == "Reviewer A's purpose."
+
+
+@pytest.mark.parametrize("shared_store", [True, False], ids=["threads-one-store", "two-stores"])
+def test_concurrent_edits_never_overwrite(tmp_path, shared_store):
+    first = Store(tmp_path / "c.db")
+    base = first.create_draft(make_draft(), author="Ana Lopez")
+    stores = [first, first if shared_store else Store(tmp_path / "c.db")]
+    barrier, outcomes = threading.Barrier(2), {}
+
+    def reviewer(i: int) -> None:
+        barrier.wait()
+        try:
+            outcomes[i] = stores[i].save_version("d-0001", _edited(base, f"Edit by reviewer {i}."),
+                                                 author=f"Reviewer Number{i}", reason="edit", expected_version=1)
+        except ConflictError as exc:
+            outcomes[i] = exc
+
+    threads = [threading.Thread(target=reviewer, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    winners = [i for i, o in outcomes.items() if not isinstance(o, ConflictError)]
+    losers = [o for o in outcomes.values() if isinstance(o, ConflictError)]
+    assert len(winners) == 1 and len(losers) == 1
+    assert [v.version for v in first.history("d-0001")] == [1, 2]
+    assert first.get_draft("d-0001").draft.sop.purpose[0].text == f"Edit by reviewer {winners[0]}."
+    assert losers[0].diff and losers[0].diff[0].section == "purpose"
+    for s in set(stores):
+        s.close()
+
+
+def test_audit_chain_verifies_and_rows_cannot_be_updated(store, created):
+    report = store.verify_audit()
+    assert report.ok and report.entries == 1 and not report.problems
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        store._conn().execute("UPDATE audit SET actor = 'Mallory Evil'")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        store._conn().execute("DELETE FROM audit")
+
+
+def _bypass_triggers(store):
+    conn = store._conn()
+    conn.execute("DROP TRIGGER audit_no_update")
+    conn.execute("DROP TRIGGER audit_no_delete")
+    return conn
+
+
+def test_edited_audit_row_is_detected(store, created):
+    store.save_version("d-0001", created.draft, author="Ana Lopez", reason="second", expected_version=1)
+    conn = _bypass_triggers(store)
+    conn.execute("UPDATE audit SET actor = 'Mallory Evil' WHERE seq = 1")
+    problems = " ".join(store.verify_audit().problems)
+    assert "audit row 1 (created): content does not match its hash" in problems
+    assert "trigger audit_no_update was removed" in problems
+
+
+def test_deleted_audit_rows_are_detected(store, created):
+    for n in range(3):
+        store.save_version("d-0001", created.draft, author="Ana Lopez", reason=f"save {n}", expected_version=n + 1)
+    conn = _bypass_triggers(store)
+    conn.execute("DELETE FROM audit WHERE seq = 2")
+    assert any("missing (deleted)" in p for p in store.verify_audit().problems)
+    conn.execute("DELETE FROM audit WHERE seq = 4")  # the last row: only the head notices
+    assert any("cut off the end" in p for p in store.verify_audit().problems)
+
+
+def test_version_content_edited_outside_the_store_is_detected(store, created):
+    store._conn().execute("UPDATE versions SET draft_json = replace(draft_json, 'accurate', 'rough')")
+    report = store.verify_audit()
+    assert not report.ok
+    assert report.problems == ["draft d-0001 v1: stored content differs from the audited content"]
