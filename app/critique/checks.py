@@ -1,0 +1,143 @@
+"""One checker per rule kind: each turns (rule, context) into findings."""
+
+from __future__ import annotations
+
+import re
+from typing import Callable, Iterator
+
+from app.critique.catalogue import Rule
+from app.critique.concrete import Context, is_named_role_text, passes, word_count
+from app.critique.units import Unit, units_for
+from app.models import Flag
+
+SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
+EVIDENCE_CHARS = 240
+
+
+def quote(text: str, limit: int = EVIDENCE_CHARS) -> str:
+    """``text`` in double quotes, shortened to ``limit`` characters."""
+    text = " ".join(text.split())
+    return f'"{text if len(text) <= limit else text[: limit - 1] + "…"}"'
+
+
+def make_flag(rule: Rule, section: str, evidence: str, match: str = "") -> Flag:
+    """A finding of ``rule``; ``{match}`` in its message/suggestion becomes the matched text."""
+    return Flag(
+        rule=rule.id,
+        severity=rule.severity,
+        section=section,
+        message=rule.message.replace("{match}", match),
+        evidence=evidence,
+        suggestion=rule.suggestion.replace("{match}", match),
+    )
+
+
+def _skipped(rule: Rule, ctx: Context, unit: Unit) -> bool:
+    exceptions = ctx.catalogue.pattern(rule.id, "exceptions", rule.exceptions)
+    return bool(exceptions and exceptions.search(unit.text))
+
+
+def _matches(pattern: re.Pattern[str] | None, text: str) -> list[str]:
+    if pattern is None:
+        return []
+    found: list[str] = []
+    for m in pattern.finditer(text):
+        phrase = " ".join(m.group(0).split())
+        if phrase and phrase.lower() not in (f.lower() for f in found):
+            found.append(phrase)
+    return found
+
+
+def check_existence(rule: Rule, ctx: Context) -> Iterator[Flag]:
+    """A phrase of ``patterns`` (and, for cooccurrence, of every ``also`` group) in a unit."""
+    pattern = ctx.catalogue.pattern(rule.id, "patterns", rule.patterns)
+    groups = [ctx.catalogue.pattern(rule.id, f"also{i}", g) for i, g in enumerate(rule.also)]
+    for unit in units_for(ctx.sop, rule.scope):
+        found = _matches(pattern, unit.text)
+        if not found or _skipped(rule, ctx, unit):
+            continue
+        if not all(g is not None and g.search(unit.text) for g in groups):
+            continue
+        shown = ", ".join(f'"{f}"' for f in found)
+        yield make_flag(rule, unit.section, f"{shown} in {quote(unit.text)}", shown)
+
+
+def check_substitution(rule: Rule, ctx: Context) -> Iterator[Flag]:
+    """A phrase with a plainer replacement: one finding per unit naming each swap."""
+    compiled = [(ctx.catalogue.pattern(rule.id, f"swap:{k}", [k]), v) for k, v in rule.swap.items()]
+    for unit in units_for(ctx.sop, rule.scope):
+        if _skipped(rule, ctx, unit):
+            continue
+        swaps = [f"'{m.group(0)}' → '{v}'" for p, v in compiled if p and (m := p.search(unit.text))]
+        if swaps:
+            joined = "; ".join(swaps)
+            yield make_flag(rule, unit.section, f"{joined} in {quote(unit.text)}", joined)
+
+
+def check_occurrence(rule: Rule, ctx: Context) -> Iterator[Flag]:
+    """Length limits: words per sentence, words in the SOP, or number of steps."""
+    limit = rule.max or 0
+    if rule.measure == "sentence_words":
+        for unit in units_for(ctx.sop, rule.scope):
+            for sentence in SENTENCE_END.split(unit.text):
+                n = word_count(sentence)
+                if n > limit:
+                    yield make_flag(rule, unit.section, f"{n} words: {quote(sentence, 160)}", str(n))
+    elif rule.measure == "total_words":
+        n = sum(word_count(u.text) for u in units_for(ctx.sop, rule.scope))
+        if n > limit:
+            yield make_flag(rule, rule.section or "purpose", f"{n} words (limit {limit})", str(n))
+    elif rule.measure == "step_count" and len(ctx.sop.steps) > limit:
+        yield make_flag(rule, "steps", f"{len(ctx.sop.steps)} steps (limit {limit})", str(len(ctx.sop.steps)))
+
+
+def _applies(rule: Rule, ctx: Context) -> bool:
+    if not rule.applies_if:
+        return True
+    pattern = ctx.catalogue.pattern(rule.id, "applies_if", rule.applies_if)
+    return any(pattern and pattern.search(u.text) for u in units_for(ctx.sop, ["*"]))
+
+
+def check_required(rule: Rule, ctx: Context) -> Iterator[Flag]:
+    """A control: some unit in scope must pass the concreteness tests, else one finding."""
+    if not _applies(rule, ctx):
+        return
+    units = units_for(ctx.sop, rule.scope)
+    if any(passes(u, ctx, rule.requires_all, rule.requires_any) for u in units if not _skipped(rule, ctx, u)):
+        return
+    own = [u for u in units if u.section == rule.section]
+    if own:
+        evidence = "Only vague or incomplete text: " + "; ".join(quote(u.text, 120) for u in own[:3])
+    else:
+        evidence = rule.absent or "Nothing stated."
+    yield make_flag(rule, rule.section, evidence)
+
+
+def check_step_actor(rule: Rule, ctx: Context) -> Iterator[Flag]:
+    """A step whose actor is empty or generic, or whose action is written in the passive."""
+    passive = ctx.catalogue.pattern(rule.id, "patterns", rule.patterns)
+    for n, step in enumerate(ctx.sop.steps, start=1):
+        actor = step.actor.strip()
+        generic = not actor or (ctx.has("generic_roles", actor) and not is_named_role_text(actor, ctx))
+        is_passive = bool(passive and passive.search(step.action))
+        if generic or is_passive:
+            who = f"actor {quote(actor)}" if actor else "no actor"
+            yield make_flag(rule, "steps", f"Step {n} ({who}): {quote(step.action)}")
+
+
+def check_overdue(rule: Rule, ctx: Context) -> Iterator[Flag]:
+    """metadata.next_review_date is before ``today``."""
+    due = ctx.sop.metadata.next_review_date
+    if due is not None and due < ctx.today:
+        yield make_flag(rule, "metadata", f"next_review_date: {due.isoformat()}", f"{(ctx.today - due).days} days")
+
+
+CHECKERS: dict[str, Callable[[Rule, Context], Iterator[Flag]]] = {
+    "existence": check_existence,
+    "cooccurrence": check_existence,
+    "substitution": check_substitution,
+    "occurrence": check_occurrence,
+    "required": check_required,
+    "step-actor": check_step_actor,
+    "overdue": check_overdue,
+}
