@@ -1,0 +1,230 @@
+"""Review workflow: draft -> in_review -> approved -> exported (-> superseded).
+
+Every transition checks its preconditions, writes in one store transaction and is audited.
+Critique flags are computed by the caller (``app.critique.critique_draft``) and passed in,
+so the rules here stay independent of the rule catalogue.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+
+from app.models import SOP, Draft, Flag, HistoryEntry
+from app.registry.errors import ApprovalError, WaiverError, WorkflowError
+from app.registry.records import Approval, DraftRecord, Waiver
+from app.registry.store import Store, utcnow
+
+DEFAULT_REVIEW_MONTHS = 12
+MIN_REASON_CHARS = 20
+MIN_REASON_WORDS = 4
+# Words that show a name field was filled in to get past the form, not by a person.
+PLACEHOLDER_WORDS = frozenset({
+    "owner", "test", "tester", "testing", "admin", "administrator", "user", "name", "approver", "reviewer",
+    "unknown", "tbd", "todo", "placeholder", "example", "sample", "dummy", "foo", "bar", "baz", "xxx", "none",
+    "someone", "anyone", "nobody", "me", "asdf", "n/a", "na", "null", "doe",
+})
+TRIVIAL_REASONS = frozenset({"ok", "okay", "fine", "n/a", "na", "none", "waived", "waive", "accepted",
+                             "not applicable", "false positive", "ignore", "test", "approved"})
+_NAME_WORD = re.compile(r"^[^\W\d_][^\W\d_'.\-]*[.]?$|^[^\W\d_]+(['\-][^\W\d_]+)+$")
+
+
+def name_problem(name: str, what: str = "owner") -> str | None:
+    """Why ``name`` is not a person's full name (None when it is one)."""
+    words = name.split()
+    if not words:
+        return f"{what}'s full name is required"
+    if len(words) < 2:
+        return f"{what}'s full name needs at least a first and a last name (got {name!r})"
+    if any(w.lower().strip(".") in PLACEHOLDER_WORDS for w in words):
+        return f"{what}'s name {name!r} looks like a placeholder; enter the real person's full name"
+    if not all(_NAME_WORD.match(w) for w in words) or all(len(w.strip(".")) < 2 for w in words):
+        return f"{what}'s name {name!r} is not a person's name (letters only, first and last name)"
+    return None
+
+
+def reason_problem(reason: str) -> str | None:
+    """Why ``reason`` is too thin to justify a waiver (None when it is acceptable)."""
+    text = " ".join(reason.split())
+    if text.lower().strip(".! ") in TRIVIAL_REASONS or len(text) < MIN_REASON_CHARS \
+            or len(text.split()) < MIN_REASON_WORDS:
+        return (f"a waiver needs a written reason of at least {MIN_REASON_WORDS} words and "
+                f"{MIN_REASON_CHARS} characters explaining why the finding is acceptable (got {reason!r})")
+    return None
+
+
+def unresolved_blockers(flags: list[Flag], waivers: list[Waiver]) -> list[Flag]:
+    """Non-advisory blockers among ``flags`` that no waiver covers."""
+    waived = {w.flag_id for w in waivers}
+    return [f for f in flags if f.severity == "blocker" and not f.advisory and f.flag_id not in waived]
+
+
+def approval_problems(*, owner_name: str, owner_role: str, confirm: bool, flags: list[Flag],
+                      waivers: list[Waiver], approver: str | None = None) -> list[str]:
+    """Everything still missing before sign-off (empty when approval may proceed); the UI shows it."""
+    problems = [p for p in (name_problem(owner_name),) if p]
+    if approver is not None and approver.strip() != owner_name.strip():
+        problems += [p for p in (name_problem(approver, "approver"),) if p]
+    if not owner_role.strip():
+        problems.append("owner's role is required (e.g. 'Operations Manager')")
+    if not confirm:
+        problems.append("explicit confirmation is required: the owner must confirm they reviewed this exact text")
+    for flag in unresolved_blockers(flags, waivers):
+        problems.append(f"unresolved blocker {flag.flag_id} [{flag.rule}] in {flag.section}: {flag.message} "
+                        "(fix it or waive it with a reason)")
+    return problems
+
+
+def submit_for_review(store: Store, draft_id: str, *, author: str, expected_version: int | None = None) -> DraftRecord:
+    """Move the latest version from ``draft`` to ``in_review``."""
+    record = store.get_draft(draft_id)
+    _require_latest(record, expected_version)
+    if record.status != "draft":
+        raise WorkflowError(f"draft {draft_id} v{record.version} is {record.status}; only a draft can be submitted")
+    with store.transaction() as conn:
+        store.check_expected(conn, draft_id, record.draft, record.version)
+        store.set_status(conn, draft_id, record.version, "in_review", actor=author, action="submitted")
+    return store.get_draft(draft_id, record.version)
+
+
+def edit(store: Store, draft_id: str, sop: SOP, *, author: str, reason: str, expected_version: int) -> DraftRecord:
+    """Save an edited SOP as a new ``draft`` version (optimistic lock on ``expected_version``).
+
+    Editing an approved or exported SOP never changes it: the new version starts unapproved
+    and the approved version stays in force until the new one is approved.
+    """
+    if not reason.strip():
+        raise WorkflowError("an edit needs a reason (what changed and why)")
+    base = store.get_draft(draft_id, expected_version)
+    meta = sop.metadata.model_copy(update={"status": "draft", "approver": ""})
+    draft = base.draft.model_copy(update={"sop": sop.model_copy(update={"metadata": meta})})
+    with store.transaction() as conn:
+        latest = store.check_expected(conn, draft_id, draft, expected_version)
+        details = {"approval_not_carried_over_from": latest} if base.approval else {}
+        store.insert_version(conn, draft, version=latest + 1, status="draft", author=author, reason=reason,
+                             action="version_saved", details=details)
+    return store.get_draft(draft_id, latest + 1)
+
+
+def waive(store: Store, draft_id: str, flag_id: str, *, reason: str, author: str,
+          flags: list[Flag] | None = None) -> Waiver:
+    """Record a named person's written waiver of one finding (checked against ``flags`` when given)."""
+    problems = [p for p in (name_problem(author, "waiver author"), reason_problem(reason)) if p]
+    flag = None
+    if flags is not None:
+        flag = next((f for f in flags if f.flag_id == flag_id), None)
+        if flag is None:
+            known = ", ".join(f"{f.flag_id} [{f.rule}]" for f in flags) or "none"
+            problems.append(f"draft {draft_id} has no current finding {flag_id} (current: {known})")
+    if problems:
+        raise WaiverError("cannot waive: " + "; ".join(problems))
+    record = store.get_draft(draft_id)
+    waiver = Waiver(flag_id=flag_id, reason=" ".join(reason.split()), author=author.strip(), created_at=utcnow(),
+                    version=record.version, rule=flag.rule if flag else "", section=flag.section if flag else "",
+                    message=flag.message if flag else "")
+    with store.transaction() as conn:
+        store.add_waiver(conn, draft_id, waiver)
+    return waiver
+
+
+def approve(store: Store, draft_id: str, *, owner_name: str, owner_role: str, confirm: bool, flags: list[Flag],
+            approver: str | None = None, expected_version: int | None = None,
+            today: date | None = None) -> DraftRecord:
+    """Sign off the latest version; returns the new approved version.
+
+    Raises :class:`ApprovalError` listing every unmet requirement. The approved version is a
+    new version whose metadata carries owner, approver, dates and document version; its
+    content hash is what the approval is tied to. Older approved versions of the same SOP
+    become ``superseded``.
+    """
+    record = store.get_draft(draft_id)
+    _require_latest(record, expected_version)
+    if record.status not in ("draft", "in_review"):
+        raise WorkflowError(f"draft {draft_id} v{record.version} is already {record.status}; "
+                            "edit it to start a new version")
+    approver = (approver or owner_name).strip()
+    problems = approval_problems(owner_name=owner_name, owner_role=owner_role, confirm=confirm, flags=flags,
+                                 waivers=record.waivers, approver=approver)
+    if problems:
+        raise ApprovalError(problems)
+    today = today or utcnow().date()
+    with store.transaction() as conn:
+        store.check_expected(conn, draft_id, record.draft, record.version)
+        draft, approval = _approved_copy(store, conn, record, owner_name.strip(), owner_role.strip(), approver,
+                                         flags, today)
+        store.insert_version(conn, draft, version=approval.version, status="approved", author=approver,
+                             reason=f"approved by {approver}", action="approval_version")
+        store.add_approval(conn, approval)
+        for old in store.current_records(approval.sop_id):
+            if (old.draft_id, old.version) != (draft_id, approval.version):
+                store.set_status(conn, old.draft_id, old.version, "superseded", actor=approver, action="superseded",
+                                 details={"by": f"{draft_id} v{approval.version}"})
+    return store.get_draft(draft_id, approval.version)
+
+
+def _approved_copy(store: Store, conn, record: DraftRecord, owner_name: str, owner_role: str, approver: str,
+                   flags: list[Flag], today: date) -> tuple[Draft, Approval]:
+    sop = record.draft.sop
+    sop_id = sop.metadata.sop_id or f"SOP-{record.draft_id}"
+    prior = conn.execute("SELECT COUNT(*) FROM approvals WHERE sop_id = ?", (sop_id,)).fetchone()[0]
+    doc_version = f"{prior + 1}.0"
+    cadence = sop.metadata.review_cadence_months or DEFAULT_REVIEW_MONTHS
+    next_review = today + relativedelta(months=cadence)
+    meta = sop.metadata.model_copy(update={
+        "sop_id": sop_id, "version": doc_version, "status": "approved", "owner_name": owner_name,
+        "owner_role": owner_role, "approver": approver, "effective_date": today,
+        "review_cadence_months": cadence, "next_review_date": next_review})
+    change = _change_summary(store, record)
+    history = [*sop.history, HistoryEntry(version=doc_version, date=today.isoformat(), author=approver,
+                                          change=change)][-50:]
+    new_sop = sop.model_copy(update={"metadata": meta, "history": history})
+    draft = record.draft.model_copy(update={"sop": new_sop})
+    flag_ids = {f.flag_id for f in flags}
+    approval = Approval(
+        draft_id=record.draft_id, version=record.version + 1, sop_id=sop_id, doc_version=doc_version,
+        owner_name=owner_name, owner_role=owner_role, approver=approver, approved_at=utcnow(),
+        content_hash=new_sop.content_hash(), effective_date=today, review_cadence_months=cadence,
+        next_review_date=next_review, flags=flags,
+        waivers=[w for w in record.waivers if w.flag_id in flag_ids],
+        source_hashes=cited_source_hashes(record.draft))
+    return draft, approval
+
+
+def _change_summary(store: Store, record: DraftRecord) -> str:
+    """The edit reasons since the last approval of this draft, as one history line."""
+    reasons: list[str] = []
+    for info in reversed(store.history(record.draft_id)):
+        if info.approved_by:
+            break
+        if info.reason not in reasons:
+            reasons.insert(0, info.reason)
+    return ("; ".join(reasons) or "approved")[:600]
+
+
+def cited_source_hashes(draft: Draft) -> dict[str, str]:
+    """source -> sha256 for every source that a citation of the SOP points into."""
+    hashes: dict[str, str] = {}
+    for chunk_id in sorted(draft.sop.all_citations()):
+        chunk = draft.chunks.get(chunk_id)
+        if chunk is not None:
+            hashes[chunk.source] = chunk.source_sha256
+    return hashes
+
+
+def mark_exported(store: Store, record: DraftRecord, *, actor: str, details: dict) -> None:
+    """Move an approved version to ``exported`` (re-exports are audited, the state stays)."""
+    with store.transaction() as conn:
+        if record.status == "exported":
+            store.append_audit(conn, actor=actor, action="re-exported", draft_id=record.draft_id,
+                               version=record.version, details=details)
+        else:
+            store.set_status(conn, record.draft_id, record.version, "exported", actor=actor, action="exported",
+                             details=details)
+
+
+def _require_latest(record: DraftRecord, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != record.version:
+        raise WorkflowError(f"draft {record.draft_id} is at v{record.version}, not v{expected_version}; "
+                            "reload it and review the latest version")
