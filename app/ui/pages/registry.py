@@ -1,0 +1,5 @@
+"""Registry page (see app/ui/views/registry.py)."""
+
+from app.ui.views.registry import render
+
+render()

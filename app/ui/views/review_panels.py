@@ -1,0 +1,222 @@
+"""The panels of the Review page: findings, editor, sources, approval and history."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app.models import SECTION_TITLES, Flag
+from app.registry.records import DraftRecord
+from app.ui import viewmodels as vm
+from app.ui.components import (
+    REGISTRY_PAGE,
+    escape_markdown,
+    friendly_errors,
+    highlighted_passage,
+)
+from app.ui.section_text import EDITABLE_SECTIONS, apply_section, field_help, section_to_text
+from app.ui.state import AppContext, UIState
+
+
+def current_flags(ctx: AppContext, state: UIState, record: DraftRecord) -> list[Flag]:
+    """The critique of this exact version (computed once per version; versions never change)."""
+    from app.critique import critique_draft
+
+    key = f"{record.draft_id}@{record.version}"
+    if key not in state.critique_cache:
+        drift = ctx.services.store.flags(record.draft_id, record.version, origin="drift")
+        state.critique_cache[key] = critique_draft(record.draft, ctx.services.catalogue) + drift
+    return state.critique_cache[key]
+
+
+def section_flags(ctx: AppContext, state: UIState, record: DraftRecord, views: list[vm.FlagView],
+                  flags: list[Flag], reviewer: str) -> None:
+    """The findings of one section, each with its evidence, suggestion and a waive form."""
+    if not views:
+        st.caption(":material/check: No findings in this section.")
+    for view in views:
+        flag = view.flag
+        with st.container(border=True):
+            st.markdown(f"{vm.SEVERITY_ICON[flag.severity]} **{flag.severity}** · {escape_markdown(flag.message)}")
+            if flag.evidence:
+                st.caption("Evidence: " + escape_markdown(flag.evidence))
+            if flag.suggestion:
+                st.caption("Suggestion: " + escape_markdown(flag.suggestion))
+            if view.waiver:
+                w = view.waiver
+                st.caption(f":material/verified: Waived by {escape_markdown(w.author)} on v{w.version}: "
+                           f"{escape_markdown(w.reason)}")
+            elif flag.severity != "info":
+                _waive_form(ctx, state, record, flag, flags, reviewer)
+
+
+def _waive_form(ctx: AppContext, state: UIState, record: DraftRecord, flag: Flag, flags: list[Flag], reviewer: str) -> None:
+    from app.registry.workflow import waive
+
+    with st.popover("Waive with a reason", icon=":material/gavel:"):
+        with st.form(f"waive-{flag.flag_id}", border=False):
+            reason = st.text_area("Why is this acceptable?", key=f"waive-reason-{flag.flag_id}",
+                                  placeholder="e.g. The team lead signs off in the weekly meeting, minuted in Confluence.")
+            if not st.form_submit_button("Waive", type="primary"):
+                return
+        with friendly_errors("Waiving"):
+            waive(ctx.services.store, record.draft_id, flag.flag_id, reason=reason, author=reviewer, flags=flags)
+            state.notify("success", f"Finding {flag.flag_id} waived by {reviewer}.")
+            st.rerun()
+
+
+def section_editor(ctx: AppContext, state: UIState, record: DraftRecord, section: str, reviewer: str) -> None:
+    """The edit form of one section (or of the title and identification) and its regenerate button."""
+    if section == vm.OTHER:
+        _identification_form(ctx, state, record, reviewer)
+        return
+    if section not in EDITABLE_SECTIONS:
+        st.caption("The document history is written by sign-off; it is not edited by hand.")
+        st.text(section_to_history(record))
+        return
+    with st.form(f"edit-{record.draft_id}-{record.version}-{section}"):
+        text = st.text_area(SECTION_TITLES[section], value=section_to_text(record.draft.sop, section), height=260,
+                            help=field_help(section))
+        reason = st.text_input("What changed and why", placeholder="e.g. Named the approving role")
+        submitted = st.form_submit_button("Save as a new version", icon=":material/save:")
+    if submitted:
+        with friendly_errors("Saving"):
+            sop = apply_section(record.draft.sop, section, text)
+            _save(ctx, state, record, sop, reviewer, reason)
+    _regenerate(ctx, state, record, section, reviewer)
+
+
+def section_to_history(record: DraftRecord) -> str:
+    """The SOP's document history as plain lines."""
+    return "\n".join(f"{h.version}  {h.date}  {h.author}: {h.change}" for h in record.draft.sop.history) \
+        or "No approved versions yet."
+
+
+def _identification_form(ctx: AppContext, state: UIState, record: DraftRecord, reviewer: str) -> None:
+    sop = record.draft.sop
+    with st.form(f"ident-{record.draft_id}-{record.version}"):
+        title = st.text_input("Title", value=sop.title, max_chars=200)
+        sop_id = st.text_input("SOP id", value=sop.metadata.sop_id)
+        cadence = st.number_input("Review every (months)", min_value=1, max_value=60,
+                                  value=sop.metadata.review_cadence_months or 12)
+        reason = st.text_input("What changed and why", placeholder="e.g. Shorter title")
+        submitted = st.form_submit_button("Save as a new version", icon=":material/save:")
+    if submitted:
+        with friendly_errors("Saving"):
+            meta = sop.metadata.model_copy(update={"sop_id": sop_id.strip(), "review_cadence_months": int(cadence)})
+            _save(ctx, state, record, sop.model_copy(update={"title": title.strip(), "metadata": meta}), reviewer,
+                  reason)
+
+
+def _save(ctx: AppContext, state: UIState, record: DraftRecord, sop, reviewer: str, reason: str) -> None:  # noqa: ANN001
+    from app.registry.workflow import edit
+
+    if not reviewer.strip():
+        raise ValueError("enter your name at the top of the page first")
+    if sop == record.draft.sop:
+        st.info("Nothing changed, so no new version was saved.")
+        return
+    saved = edit(ctx.services.store, record.draft_id, sop, author=reviewer.strip(), reason=reason,
+                 expected_version=record.version)
+    state.notify("success", f"Saved version {saved.version}. The findings were re-checked.")
+    st.rerun()
+
+
+def _regenerate(ctx: AppContext, state: UIState, record: DraftRecord, section: str, reviewer: str) -> None:
+    from app.drafting.sections import load_plan
+    from app.drafting.service import regenerate_section
+
+    if section not in load_plan().sections:
+        return
+    if not st.button("Regenerate this section from the sources", icon=":material/refresh:",
+                     key=f"regen-{record.draft_id}-{record.version}-{section}"):
+        return
+    with friendly_errors("Regenerating"):
+        if not reviewer.strip():
+            raise ValueError("enter your name at the top of the page first")
+        with st.status(f"Regenerating {SECTION_TITLES[section]}…", expanded=True) as status:
+            ctx.warmup.wait(timeout=ctx.settings.llm.timeout_s)
+            saved = regenerate_section(ctx.services, record.draft_id, section, author=reviewer.strip(),
+                                       expected_version=record.version,
+                                       progress=lambda p: status.write(p.message))
+        state.notify("success", f"Regenerated {SECTION_TITLES[section]} as version {saved.version}.")
+        st.rerun()
+
+
+def section_sources(record: DraftRecord, section: str) -> None:
+    """The evidence of one section: each passage, where it is from, and what cites it."""
+    st.markdown("**Sources for this section**")
+    if section == vm.OTHER or section not in EDITABLE_SECTIONS:
+        st.caption("Pick a section to see the passages it was drafted from.")
+        return
+    unknown = vm.unknown_citations(record.draft, section)
+    if unknown:
+        st.error("Cites passages that are not in this draft's sources: " + escape_markdown(", ".join(unknown)))
+    evidence = vm.evidence_for(record.draft, section)
+    if not evidence:
+        st.caption("No source passage was found for this section.")
+    for view in evidence:
+        with st.container(border=True):
+            cited = f"cited by item {', '.join(map(str, view.cited_by))}" if view.cited_by else "retrieved, not cited"
+            st.caption(f"{escape_markdown(view.where)} · {escape_markdown(view.chunk.chunk_id)} · {cited}")
+            highlighted_passage(view.chunk.text, view.span)
+
+
+def approval_panel(ctx: AppContext, state: UIState, record: DraftRecord, flags: list[Flag]) -> None:
+    """Sign-off: disabled until owner, role, confirmation and no open blocker; says what is missing."""
+    from app.registry.workflow import approval_problems, approve
+
+    st.subheader("Approval", anchor=False)
+    if record.status not in ("draft", "in_review"):
+        _approved_summary(record)
+        return
+    cols = st.columns(2)
+    owner = cols[0].text_input("Owner's full name", key=f"owner-{record.draft_id}", placeholder="First and last name")
+    role = cols[1].text_input("Owner's role", key=f"role-{record.draft_id}", placeholder="e.g. Operations Manager")
+    confirm = st.checkbox(f"I am the owner and I have reviewed this exact text (version {record.version}, "
+                          f"content {record.draft.sop.content_hash()[:12]}) and its cited sources.",
+                          key=f"confirm-{record.draft_id}-{record.version}")
+    problems = approval_problems(owner_name=owner, owner_role=role, confirm=confirm, flags=flags,
+                                 waivers=record.waivers)
+    if problems:
+        st.markdown("**Still missing before approval:**\n" + "\n".join(f"- {escape_markdown(p)}" for p in problems))
+    if st.button(f"Approve version {record.version}", type="primary", disabled=bool(problems),
+                 icon=":material/task_alt:"):
+        with friendly_errors("Approval"):
+            saved = approve(ctx.services.store, record.draft_id, owner_name=owner, owner_role=role, confirm=confirm,
+                            flags=flags, expected_version=record.version)
+            state.notify("success", f"Approved: {saved.approval.sop_id} {saved.approval.doc_version} "
+                                    f"(version {saved.version}). Export it from the Registry.")
+            st.rerun()
+
+
+def _approved_summary(record: DraftRecord) -> None:
+    approval = record.approval
+    if approval is None:
+        st.info(f"Version {record.version} is {record.status}. Edit any section to start a new version.")
+        return
+    st.success(
+        f"{escape_markdown(approval.sop_id)} {escape_markdown(approval.doc_version)} approved by "
+        f"{escape_markdown(approval.approver)} (owner {escape_markdown(approval.owner_name)}, "
+        f"{escape_markdown(approval.owner_role)}) on {approval.approved_at:%Y-%m-%d}; next review "
+        f"{approval.next_review_date}. Content hash {approval.content_hash[:12]}.",
+        icon=":material/verified:",
+    )
+    st.page_link(str(REGISTRY_PAGE), label="Export it from the Registry", icon=":material/arrow_forward:")
+
+
+def history_panel(ctx: AppContext, record: DraftRecord) -> None:
+    """Every version of the draft, and the difference between any two."""
+    from app.registry.diff import diff_versions, format_diff
+
+    with st.expander(f"Version history ({record.latest_version} versions)"):
+        history = ctx.services.store.history(record.draft_id)
+        st.dataframe([{"Version": h.version, "State": h.status, "By": h.author, "Why": h.reason,
+                       "When": f"{h.created_at:%Y-%m-%d %H:%M}", "Approved by": h.approved_by} for h in history],
+                     hide_index=True, width="stretch")
+        if len(history) < 2:
+            return
+        versions = [h.version for h in history]
+        cols = st.columns(2)
+        old = cols[0].selectbox("Compare version", versions, index=len(versions) - 2, key="diff-from")
+        new = cols[1].selectbox("with version", versions, index=len(versions) - 1, key="diff-to")
+        st.code(format_diff(diff_versions(ctx.services.store, record.draft_id, old, new)), language="diff")

@@ -1,0 +1,48 @@
+"""Helpers shared by the UI tests: prepare data through the app's own services, read pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+MEETING_NOTES = Path(__file__).resolve().parents[2] / "examples" / "meeting-summaries.md"
+TASK = "Summarise internal meetings with AI"
+OWNER = "Dana Reyes"
+
+
+def services_of(at) -> "object":  # noqa: ANN001 - AppTest
+    """The Services the running app built (to prepare data the fast way)."""
+    return at.session_state["sopdraft"].context.services
+
+
+def no_errors(at) -> None:  # noqa: ANN001 - AppTest
+    """Fail with the messages if the page raised or showed an error."""
+    problems = [e.value for e in at.exception] + [e.value for e in at.error]
+    assert not problems, problems
+
+
+def ingest_notes(at, paths: list[Path] | None = None) -> None:  # noqa: ANN001 - AppTest
+    """Ingest the meeting notes (or ``paths``) through the app's own index."""
+    report = services_of(at).index.ingest(paths or [MEETING_NOTES])
+    assert report.count("failed") == 0, report
+
+
+def create_draft(at) -> str:  # noqa: ANN001 - AppTest
+    """Draft the meeting-summary SOP with the fake model; returns the draft id."""
+    from app.drafting.service import create_draft as draft
+
+    return draft(services_of(at), TASK, author=OWNER).draft_id
+
+
+def button(at, label: str):  # noqa: ANN001, ANN201 - AppTest and its Button
+    """The one button whose label starts with ``label``."""
+    found = [b for b in at.button if b.label.startswith(label)]
+    assert len(found) == 1, (label, [b.label for b in at.button])
+    return found[0]
+
+
+def texts(at) -> str:  # noqa: ANN001 - AppTest
+    """Every piece of text on the page, joined (for 'the page says …' assertions)."""
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [t.value for t in at.text]
+    parts += [e.value for kind in (at.info, at.success, at.warning, at.error) for e in kind]
+    return "\n".join(str(p) for p in parts)
+
