@@ -44,9 +44,12 @@ def test_json_output_lists_calls_newest_first(services) -> None:
     assert calls[0]["redactions"][0] == {"kind": "email", "placeholder": "[EMAIL_1]", "chunk_id": "c1"}
 
 
-def test_text_output_is_a_table(services) -> None:
+def test_text_output_is_a_table(services, monkeypatch) -> None:
+    from app.cli import common
+
+    monkeypatch.setattr(common.console, "width", 200)  # the shared console sized itself at import
     add_calls(services, 2)
-    result = CliRunner().invoke(make_app(services), ["log"], env={"COLUMNS": "200"})
+    result = CliRunner().invoke(make_app(services), ["log"])
     assert result.exit_code == 0, result.output
     assert "draft:0" in result.output and "draft:1" in result.output
     assert "email 2" in result.output and "101/-" in result.output and "Timeout" in result.output
