@@ -1,0 +1,77 @@
+"""The same index code against a Chroma server (``ingest.chroma_url``)."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from app.settings import IngestSettings
+from ingest.index import SourceIndex
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for_heartbeat(url: str, server: subprocess.Popen, timeout_s: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"chroma server exited with {server.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    pytest.fail(f"chroma server at {url} did not answer within {timeout_s:.0f}s")
+
+
+@pytest.fixture
+def chroma_url(tmp_path: Path):
+    port = _free_port()
+    chroma = Path(sys.executable).parent / "chroma"
+    server = subprocess.Popen(
+        [str(chroma), "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(tmp_path / "server")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for_heartbeat(url, server)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+@pytest.mark.server
+def test_ingest_and_search_through_a_chroma_server(settings, notes_dir, chroma_url):
+    remote = settings.model_copy(update={"ingest": IngestSettings(chroma_url=chroma_url)})
+    index = SourceIndex.open(remote)
+    try:
+        assert type(index.client).__name__ != "PersistentClient" and not (remote.index_dir / "chroma").exists()
+        report = index.ingest([notes_dir])
+        assert report.exit_code == 0 and index.count() == report.chunks_added > 0
+        hit = index.search("who creates chat accounts for new staff?", k=1)[0]
+        assert hit.source == "onboarding.md" and "IT creates" in hit.text
+        assert index.ingest([notes_dir]).count("unchanged") == 3
+    finally:
+        index.close()
+    reopened = SourceIndex.open(remote)
+    try:
+        assert reopened.count() == report.chunks_added
+        assert reopened.get([hit.chunk_id])[0].text == hit.text
+    finally:
+        reopened.close()
