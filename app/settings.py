@@ -48,6 +48,9 @@ class PrivacySettings(BaseModel):
 
     remote_policy: DataPolicy = Field("redact", description="Applied to every call to a non-local provider.")
     local_policy: DataPolicy = Field("allow", description="Applied to calls to local providers.")
+    known_names: list[str] = Field(
+        default_factory=list, description="People's names always masked (redact) or refused (block), e.g. the team."
+    )
 
 
 class IngestSettings(BaseModel):

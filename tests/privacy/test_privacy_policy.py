@@ -93,3 +93,10 @@ def test_policy_for_local_and_remote_providers(tmp_path) -> None:
 def test_default_settings_redact_for_remote(settings: Settings) -> None:
     assert policy_for(settings, "openai") == "redact"
     assert policy_for(settings, "fake") == "allow"
+
+
+def test_known_names_come_from_settings(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("SOPDRAFT_PRIVACY__KNOWN_NAMES", '["Dana Reyes", "Lee Wu"]')
+    names = Settings(data_dir=tmp_path).privacy.known_names
+    masked, _ = apply_policy({"task": "Lee Wu drafts, Dana Reyes approves"}, "redact", known_names=names)
+    assert masked["task"] == "[NAME_1] drafts, [NAME_2] approves"
