@@ -87,6 +87,10 @@ class RegistrySettings(BaseModel):
     path: Path | None = Field(None, description="Registry folder; default <data_dir>/registry.")
     templates_dir: Path | None = Field(None, description="A team folder of export templates overriding templates/.")
     git_commit: bool = True
+    formats: list[Literal["md", "docx", "json"]] = Field(
+        default_factory=lambda: ["md", "docx", "json"], description="Files written per exported version."
+    )
+    due_within_days: int = Field(30, ge=0, description="`sopdraft due` lists reviews due within this many days.")
 
 
 def default_data_dir() -> Path:

@@ -77,6 +77,12 @@ def approval_problems(*, owner_name: str, owner_role: str, confirm: bool, flags:
     return problems
 
 
+def signoff_preview(draft: Draft, owner_name: str, owner_role: str) -> Draft:
+    """``draft`` as it would be signed off (owner filled in): critique this copy before approving."""
+    meta = draft.sop.metadata.model_copy(update={"owner_name": owner_name.strip(), "owner_role": owner_role.strip()})
+    return draft.model_copy(update={"sop": draft.sop.model_copy(update={"metadata": meta})})
+
+
 def submit_for_review(store: Store, draft_id: str, *, author: str, expected_version: int | None = None) -> DraftRecord:
     """Move the latest version from ``draft`` to ``in_review``."""
     record = store.get_draft(draft_id)
