@@ -28,13 +28,13 @@ _PRIORITY: dict[str, int] = {
 }
 
 # National formats tried for numbers written without a country code; "+44 …" works anywhere.
-PHONE_REGIONS: tuple[str, ...] = ("US", "GB")
+PHONE_REGIONS: tuple[str, ...] = ("US", "GB", "DE", "FR", "NL", "IE", "AU", "IN")
 
 
 class Detection(BaseModel):
     """One piece of personal data or secret found in a text (``text[start:end]``)."""
 
-    kind: str
+    kind: Kind
     start: int
     end: int
     text: str
@@ -43,7 +43,8 @@ class Detection(BaseModel):
 # --- e-mail, URLs -----------------------------------------------------------------------
 
 _EMAIL = re.compile(r"(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}\b")
-_URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\")\]]+", re.IGNORECASE)
+# Generous on purpose (URLs may hold parentheses): it only stops numbers in links being read as phones.
+_URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"\]]+", re.IGNORECASE)
 
 
 def _emails(text: str) -> Iterator[tuple[str, int, int]]:
@@ -68,27 +69,32 @@ _PHONE_CONTEXT = re.compile(r"(?i)\b(?:tel|phone|call|mobile|cell|fax|ph|contact
 def _phones(text: str, urls: list[tuple[int, int]]) -> Iterator[tuple[str, int, int]]:
     import phonenumbers  # lazily: loads its metadata tables
 
-    for line_start, line in _lines_with_digit_runs(text):
+    for offset, window in _digit_run_windows(text, urls):
         for region in PHONE_REGIONS:
-            for m in phonenumbers.PhoneNumberMatcher(line, region, leniency=phonenumbers.Leniency.VALID):
-                start, end = line_start + m.start, line_start + m.end
-                if _inside(urls, start, end):
-                    continue
+            for m in phonenumbers.PhoneNumberMatcher(window, region, leniency=phonenumbers.Leniency.VALID):
+                start, end = offset + m.start, offset + m.end
                 # A bare digit run (no +, spaces or dashes) is far more often an id than a phone.
                 if m.raw_string.isdigit() and not _PHONE_CONTEXT.search(text[max(0, start - 30):start]):
                     continue
                 yield "phone", start, end
 
 
-def _lines_with_digit_runs(text: str) -> Iterator[tuple[int, str]]:
-    """Only lines that could hold a phone number are handed to the (slow) phone matcher."""
-    last_line_start = -1
-    for m in _PHONE_HINT.finditer(text):
-        line_start = text.rfind("\n", 0, m.start()) + 1
-        if line_start != last_line_start:
-            line_end = text.find("\n", m.end())
-            yield line_start, text[line_start:line_end if line_end >= 0 else len(text)]
-            last_line_start = line_start
+def _digit_run_windows(text: str, urls: list[tuple[int, int]]) -> Iterator[tuple[int, str]]:
+    """Short windows around digit runs outside URLs: all the (slow) phone matcher needs to see."""
+    margin = 6  # room for "+", "(" and the characters that show where a number ends
+    spans = [
+        (max(0, m.start() - margin), m.end() + margin)
+        for m in _PHONE_HINT.finditer(text)
+        if not _inside(urls, m.start(), m.end())
+    ]
+    merged: list[list[int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    for start, end in merged:
+        yield start, text[start:end]
 
 
 # --- payment cards, bank accounts -------------------------------------------------------

@@ -83,6 +83,15 @@ def test_two_processes_append_without_losing_or_mixing_lines(tmp_path: Path) -> 
         assert mine == [f"{name}-{i}" for i in range(149, -1, -1)]
 
 
+def test_threads_share_one_log(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    log = CallLog(tmp_path / "calls.jsonl")
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(lambda i: log.record(make_record(f"t{i}")), range(80)))
+    assert sorted(r.purpose for r in log.read()) == sorted(f"t{i}" for i in range(80))
+
+
 def test_handler_records_a_chat_model_call(tmp_path: Path) -> None:
     log = CallLog(tmp_path / "calls.jsonl")
     reply = AIMessage(content="ok", usage_metadata={"input_tokens": 11, "output_tokens": 3, "total_tokens": 14})

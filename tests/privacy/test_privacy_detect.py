@@ -151,3 +151,20 @@ def test_checksums_and_ranges_decide(valid: str, invalid: str) -> None:
     assert found.kind in ("card", "iban", "national_id")
     # An invalid number may still look like a phone number, but never like the checked kind.
     assert found.kind not in [d.kind for d in detect(f"value {invalid} here")]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Appelez le 06 12 34 56 78 demain", "06 12 34 56 78"),
+        ("Berlin office 030 901820", "030 901820"),
+        ("Mobile 07911 123456", "07911 123456"),
+    ],
+)
+def test_common_european_national_formats(text: str, value: str) -> None:
+    assert ("phone", value) in kinds(text)
+
+
+def test_numbers_inside_links_are_not_phones() -> None:
+    text = "[form](https://example.gov/files/Signed_on_7-8-2016)_(Revised_3-7-2017).pdf) and https://x.example/a/2127569068"
+    assert detect(text) == []
