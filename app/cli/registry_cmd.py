@@ -38,6 +38,19 @@ def _flags(ctx: typer.Context, record, draft=None) -> list:  # noqa: ANN001 - Dr
         raise RegistryError(f"critique of {record.draft_id} failed, so it cannot be signed off: {exc}") from exc
 
 
+def _indexed_source_hashes(svc) -> dict[str, str] | None:  # noqa: ANN001 - Services
+    """Current source hashes, so re-approving after a drift records the sources as they are now.
+
+    None when nothing was ingested (opening an empty index would only cost time).
+    """
+    if not (svc.settings.index_dir / "manifest.json").exists():
+        return None
+    try:
+        return svc.index.source_hashes()
+    except Exception as exc:  # noqa: BLE001 - one clear line instead of a traceback
+        raise RegistryError(f"cannot read the current source hashes from the index: {exc}") from exc
+
+
 def _lines(lines: list[str], empty: str) -> Callable[[], None]:
     """A text renderer printing ``lines`` (or ``empty`` when there are none)."""
 
@@ -136,11 +149,12 @@ def _review_commands(app: typer.Typer) -> None:
         """Sign off the latest version of DRAFT_ID (needs owner, role, --yes and no unwaived blocker)."""
         from app.registry.workflow import approve, signoff_preview
 
-        store = services(ctx).store
-        record = store.get_draft(draft_id)
+        svc = services(ctx)
+        record = svc.store.get_draft(draft_id)
         flags = _flags(ctx, record, signoff_preview(record.draft, owner, role))
-        approved = approve(store, draft_id, owner_name=owner, owner_role=role, confirm=yes, flags=flags,
-                           approver=approver, expected_version=record.version)
+        current = _indexed_source_hashes(svc)
+        approved = approve(svc.store, draft_id, owner_name=owner, owner_role=role, confirm=yes, flags=flags,
+                           approver=approver, expected_version=record.version, current_source_hashes=current)
         emit(fmt, approved, _record_lines(approved))
 
 

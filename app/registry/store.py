@@ -49,7 +49,7 @@ class Store:
         self.db_path = Path(db_path)
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._connections: list[sqlite3.Connection] = []
+        self._connections: list[tuple[threading.Thread, sqlite3.Connection]] = []
         self._closed = False
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
         migrate(self._conn())
@@ -69,7 +69,11 @@ class Store:
             conn.execute("PRAGMA synchronous=NORMAL")
             self._local.conn = conn
             with self._lock:
-                self._connections.append(conn)
+                # Streamlit runs each rerun in a new thread: close what finished threads left open.
+                for thread, old in [c for c in self._connections if not c[0].is_alive()]:
+                    old.close()
+                self._connections = [c for c in self._connections if c[0].is_alive()]
+                self._connections.append((threading.current_thread(), conn))
         return conn
 
     @contextmanager
@@ -89,7 +93,7 @@ class Store:
         with self._lock:
             self._closed = True
             while self._connections:
-                self._connections.pop().close()
+                self._connections.pop()[1].close()
 
     # -- audit --------------------------------------------------------------------------
     def append_audit(self, conn: sqlite3.Connection, *, actor: str, action: str, draft_id: str = "",

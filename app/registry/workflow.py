@@ -136,14 +136,16 @@ def waive(store: Store, draft_id: str, flag_id: str, *, reason: str, author: str
 
 
 def approve(store: Store, draft_id: str, *, owner_name: str, owner_role: str, confirm: bool, flags: list[Flag],
-            approver: str | None = None, expected_version: int | None = None,
-            today: date | None = None) -> DraftRecord:
+            approver: str | None = None, expected_version: int | None = None, today: date | None = None,
+            current_source_hashes: dict[str, str] | None = None) -> DraftRecord:
     """Sign off the latest version; returns the new approved version.
 
     Raises :class:`ApprovalError` listing every unmet requirement. The approved version is a
     new version whose metadata carries owner, approver, dates and document version; its
     content hash is what the approval is tied to. Older approved versions of the same SOP
-    become ``superseded``.
+    become ``superseded``. ``current_source_hashes`` (source -> sha256 from the index) records
+    the sources as they are now, so re-approving after a drift clears it; without it the
+    hashes seen at drafting time are recorded.
     """
     record = store.get_draft(draft_id)
     _require_latest(record, expected_version)
@@ -159,7 +161,7 @@ def approve(store: Store, draft_id: str, *, owner_name: str, owner_role: str, co
     with store.transaction() as conn:
         store.check_expected(conn, draft_id, record.draft, record.version)
         draft, approval = _approved_copy(store, conn, record, owner_name.strip(), owner_role.strip(), approver,
-                                         flags, today)
+                                         flags, today, cited_source_hashes(record.draft, current_source_hashes))
         store.insert_version(conn, draft, version=approval.version, status="approved", author=approver,
                              reason=f"approved by {approver}", action="approval_version")
         store.add_approval(conn, approval)
@@ -171,7 +173,7 @@ def approve(store: Store, draft_id: str, *, owner_name: str, owner_role: str, co
 
 
 def _approved_copy(store: Store, conn, record: DraftRecord, owner_name: str, owner_role: str, approver: str,
-                   flags: list[Flag], today: date) -> tuple[Draft, Approval]:
+                   flags: list[Flag], today: date, sources: dict[str, str]) -> tuple[Draft, Approval]:
     sop = record.draft.sop
     sop_id = sop.metadata.sop_id or f"SOP-{record.draft_id}"
     prior = conn.execute("SELECT COUNT(*) FROM approvals WHERE sop_id = ?", (sop_id,)).fetchone()[0]
@@ -193,8 +195,7 @@ def _approved_copy(store: Store, conn, record: DraftRecord, owner_name: str, own
         owner_name=owner_name, owner_role=owner_role, approver=approver, approved_at=utcnow(),
         content_hash=new_sop.content_hash(), effective_date=today, review_cadence_months=cadence,
         next_review_date=next_review, flags=flags,
-        waivers=[w for w in record.waivers if w.flag_id in flag_ids],
-        source_hashes=cited_source_hashes(record.draft))
+        waivers=[w for w in record.waivers if w.flag_id in flag_ids], source_hashes=sources)
     return draft, approval
 
 
@@ -209,13 +210,13 @@ def _change_summary(store: Store, record: DraftRecord) -> str:
     return ("; ".join(reasons) or "approved")[:600]
 
 
-def cited_source_hashes(draft: Draft) -> dict[str, str]:
-    """source -> sha256 for every source that a citation of the SOP points into."""
+def cited_source_hashes(draft: Draft, current: dict[str, str] | None = None) -> dict[str, str]:
+    """source -> sha256 for every source a citation points into (``current`` hashes win when known)."""
     hashes: dict[str, str] = {}
     for chunk_id in sorted(draft.sop.all_citations()):
         chunk = draft.chunks.get(chunk_id)
         if chunk is not None:
-            hashes[chunk.source] = chunk.source_sha256
+            hashes[chunk.source] = (current or {}).get(chunk.source, chunk.source_sha256)
     return hashes
 
 

@@ -44,3 +44,16 @@ def test_changed_and_deleted_sources_are_named_flagged_once_and_audited(store, c
     [item] = due(store, rec.approval.effective_date)
     assert (item.reason, item.sop_id) == ("source-drift", "SOP-0001")
     assert store.verify_audit().ok
+
+
+def test_reapproval_with_current_hashes_clears_drift(store, created):
+    from app.registry.workflow import edit
+
+    approve_latest(store)
+    current = {**CURRENT, "examples/meeting-notes.md": "f" * 64}
+    assert len(check_drift(store, current)) == 1
+    rec = store.get_draft("d-0001")
+    edit(store, "d-0001", rec.draft.sop, author="Ana Lopez", reason="re-checked against new notes",
+         expected_version=rec.version)
+    approve_latest(store, current_source_hashes=current)
+    assert check_drift(store, current) == []

@@ -130,3 +130,12 @@ def test_version_content_edited_outside_the_store_is_detected(store, created):
     report = store.verify_audit()
     assert not report.ok
     assert report.problems == ["draft d-0001 v1: stored content differs from the audited content"]
+
+
+def test_connections_of_finished_threads_are_closed(store, created):
+    for _ in range(5):  # like Streamlit reruns: one short-lived thread each
+        thread = threading.Thread(target=store.list_drafts)
+        thread.start()
+        thread.join()
+    # each new connection closed the previous, finished thread's one: main + the last remain
+    assert len(store._connections) == 2
