@@ -246,7 +246,7 @@ _SIGNATURE = re.compile(
 _NOT_NAME_WORDS = frozenset(
     """manager officer director lead head chief team operations department office services service
     administration admin support desk unit group committee board staff owner organiser organizer
-    coordinator coordinator analyst engineer specialist assistant agent administrator supervisor
+    coordinator analyst engineer specialist assistant agent administrator supervisor
     executive president secretary counsel legal finance hr human resources security privacy compliance
     it travel program project product procurement payroll benefits customer client user users vendor
     general senior junior deputy acting principal associate regional national federal global
