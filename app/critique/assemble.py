@@ -23,6 +23,12 @@ LABEL = re.compile(r"^(?P<label>[A-Za-z][\w '’/()&-]{0,48}?)\s*[:：]\s*(?P<va
 DASH = re.compile(r"^(?P<label>.{1,60}?)\s+[—–-]\s+(?P<value>.+)$")
 ARROW = re.compile(r"\s*(?:->|→|=>)\s*")
 PROHIBITIVE = re.compile(r"\b(?:never|do not|don't|must not|may not|not allowed|not permitted|prohibited|no)\b", re.I)
+# "If X, the agent tags it": the actor follows a leading condition.
+CONDITION = re.compile(r"^(?:if|when|after|before|once|where|whenever|on|for)\b", re.I)
+# "The Finance Clerk exports ...": a short noun phrase, then a verb in the third person.
+SUBJECT = re.compile(r"(?:the\s+|an?\s+)?((?:[\w&-]+\s+){0,3}?[\w&-]+)\s+(?!(?:is|was|has|does|as|its|this|his)\b)(?=[a-z]+s\b)",
+                     re.I)
+AGENT_SUFFIX = re.compile(r"(?:er|or|ist|ant|ee|ian|bot|pert)$", re.I)
 STATEMENT_SECTIONS = {"purpose", "trigger", "inputs", "human_review", "quality_checks", "references"}
 TABLE_ITEMS = {"roles": Role, "approved_tools": Tool, "steps": Step, "escalation": Escalation, "records": Record,
                "history": HistoryEntry}
@@ -129,13 +135,19 @@ class Builder:
         self.lists.setdefault(path, []).append(item)
 
     def on_text(self, block: Block) -> None:
-        """A list item or paragraph in the current section."""
-        text, cites = split_citations(block.text)
+        """A list item or paragraph in the current section (metadata-like sections: line by line)."""
+        if self.section in ("preamble", "metadata", "maintenance") and "\n" in block.text:
+            for line in block.text.splitlines():
+                self.on_text(Block(block.kind, line, block.level))
+            return
+        text, cites = split_citations(" ".join(block.text.split()))
         if not text or EMPTY_MARK.match(text) or self.section is None:
             return
         section = self.section
-        if section in ("preamble", "metadata"):
-            if not self.labelled_meta(text, cites) and section == "metadata" and "owner" in normalise(self.heading):
+        if section == "preamble":
+            self.preamble_text(text, cites)
+        elif section == "metadata":
+            if not self.labelled_meta(text, cites) and "owner" in normalise(self.heading):
                 self.owner_text(text)
         elif section in STATEMENT_SECTIONS:
             self.add(section, Statement.model_construct(text=text, citations=cites))
@@ -150,6 +162,15 @@ class Builder:
             self.step_text(block, text, cites)
         elif section in TABLE_ITEMS and section != "history":
             self.add(section, item_from_text(section, text, cites))
+
+    def preamble_text(self, text: str, cites: list[str]) -> None:
+        """Lines before the first section: metadata labels, a review note, or an introduction (purpose)."""
+        if self.labelled_meta(text, cites):
+            return
+        if re.search(r"\breview", text, re.I):
+            self.maintenance_text(text, cites)
+        else:
+            self.add("purpose", Statement.model_construct(text=text, citations=cites))
 
     def owner_text(self, text: str) -> None:
         """Free text under an owner heading: a short name, or a sentence about ownership."""
@@ -207,6 +228,7 @@ class Builder:
         if block.kind == "para" and text.endswith(":"):
             return
         roles = [r.role for r in self.lists.get("roles", []) if r.role]
+        roles += [t.name for t in self.lists.get("approved_tools", []) if len(t.name.split()) <= 3]
         actor, action = split_actor(text, roles, self.layout)
         self.add("steps", Step.model_construct(actor=actor, action=action, output="", check="", citations=cites))
 
@@ -317,13 +339,25 @@ def split_actor(text: str, roles: list[str], layout: Layout) -> tuple[str, str]:
         return split_actor(pair[1], roles, layout)
     if pair and (layout.actor_nouns.search(pair[0]) or _known(pair[0], roles)):
         return pair[0], pair[1]
+    starts = [0]
+    if CONDITION.match(plain):
+        starts = [m.end() for m in re.finditer(r",\s*", plain)]
+    for start in starts:
+        actor, rest = _subject(plain[start:], roles, layout)
+        if actor:
+            return actor, rest if start == 0 else plain
+    return "", text
+
+
+def _subject(text: str, roles: list[str], layout: Layout) -> tuple[str, str]:
+    """The role that opens ``text`` and the rest, or ``("", text)``."""
     for role in sorted(roles, key=len, reverse=True):
-        match = re.match(rf"(?:the\s+)?{re.escape(role)}\s+(?=[a-z])", plain, re.I)
+        match = re.match(rf"(?:the\s+)?{re.escape(role)}\s+(?=[a-z])", text, re.I)
         if match:
-            return role, plain[match.end():]
-    match = re.match(r"(?:the\s+)?((?:[A-Z][\w&-]*\s+){0,3}?[A-Za-z-]+)\s+(?=[a-z]+s\b)", plain)
-    if match and layout.actor_nouns.search(match.group(1).split()[-1]):
-        return match.group(1), plain[match.end():]
+            return role, text[match.end():]
+    match = SUBJECT.match(text)
+    if match and (layout.actor_nouns.search(match.group(1).split()[-1]) or AGENT_SUFFIX.search(match.group(1))):
+        return match.group(1), text[match.end():]
     return "", text
 
 

@@ -70,7 +70,7 @@ def markdown_blocks(body: str) -> list[Block]:
         elif tok.type == "tr_close" and table is not None and row is not None:
             table.rows.append(row)
         elif tok.type == "inline":
-            text = " ".join(tok.content.split())
+            text = "\n".join(" ".join(line.split()) for line in tok.content.strip().splitlines())
             if row is not None and table is not None:
                 row.append(text)
             elif pending_heading:

@@ -27,7 +27,7 @@ RuleKind = Literal[
 # Concreteness tests a `required` rule may ask for (implemented in app.critique.concrete).
 TestName = Literal[
     "statement", "role", "tool", "system", "number_or_date", "interval", "prohibition",
-    "data", "review", "criterion", "owner", "event",
+    "data", "data_rule", "review", "reviewed_output", "criterion", "owner", "event",
 ]
 Measure = Literal["sentence_words", "total_words", "step_count"]
 

@@ -6,7 +6,7 @@ import re
 from typing import Callable, Iterator
 
 from app.critique.catalogue import Rule
-from app.critique.concrete import Context, is_named_role_text, passes, word_count
+from app.critique.concrete import Context, passes, word_count
 from app.critique.units import Unit, units_for
 from app.models import Flag
 
@@ -118,7 +118,7 @@ def check_step_actor(rule: Rule, ctx: Context) -> Iterator[Flag]:
     passive = ctx.catalogue.pattern(rule.id, "patterns", rule.patterns)
     for n, step in enumerate(ctx.sop.steps, start=1):
         actor = step.actor.strip()
-        generic = not actor or (ctx.has("generic_roles", actor) and not is_named_role_text(actor, ctx))
+        generic = not actor or ctx.is_generic_role(actor)
         is_passive = bool(passive and passive.search(step.action))
         if generic or is_passive:
             who = f"actor {quote(actor)}" if actor else "no actor"

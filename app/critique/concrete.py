@@ -16,6 +16,8 @@ from app.critique.catalogue import Catalogue
 from app.critique.units import Unit
 from app.models import SOP, ChunkRef, Tool
 
+ARTICLE = re.compile(r"^(?:the|a|an|any|our|your)\s+")
+PROPER_WORD = re.compile(r"\b[A-Z0-9][\w.+-]*")
 WORD = re.compile(r"[A-Za-z0-9][\w'’-]*")
 DIGIT = re.compile(r"\d")
 # A capitalised word that is not the first word of the text (a proper name, roughly).
@@ -42,9 +44,15 @@ class Context:
     def build(cls, sop: SOP, catalogue: Catalogue, today: date, chunks: dict[str, ChunkRef] | None) -> "Context":
         """A context with the SOP's own non-generic role and tool names collected."""
         ctx = cls(sop=sop, catalogue=catalogue, today=today, chunks=chunks)
-        ctx.named_roles = [r.role.strip() for r in sop.roles if is_named_role_text(r.role, ctx, own_names=False)]
+        ctx.named_roles = [r.role.strip() for r in sop.roles if r.role.strip() and not ctx.is_generic_role(r.role)]
         ctx.named_tools = [t.name.strip() for t in sop.approved_tools if is_named_tool(t.name, ctx)]
         return ctx
+
+    def is_generic_role(self, text: str) -> bool:
+        """True when the whole of ``text`` is a generic role ('someone', 'the relevant team')."""
+        pattern = self.catalogue.vocab_pattern("generic_roles")
+        plain = ARTICLE.sub("", text.strip(" .*_").lower())
+        return bool(pattern and pattern.fullmatch(plain))
 
     def has(self, vocab: str, text: str) -> bool:
         """True when ``text`` contains a phrase of the vocabulary list ``vocab``."""
@@ -57,20 +65,26 @@ def _mentions(names: list[str], text: str) -> bool:
     return any(n and n.lower() in lowered for n in names)
 
 
-def is_named_role_text(text: str, ctx: Context, *, own_names: bool = True) -> bool:
+def is_named_role_text(text: str, ctx: Context) -> bool:
     """A job title, a named team, or one of the SOP's own roles; not 'someone' or 'the team'."""
-    if own_names and _mentions(ctx.named_roles, text):
-        return True
-    if ctx.has("role_nouns", text) or ctx.has("named_team", text):
-        return True
-    return False
+    return _mentions(ctx.named_roles, text) or ctx.has("role_nouns", text) or ctx.has("named_team", text)
 
 
 def is_named_tool(name: str, ctx: Context) -> bool:
-    """A product or system name, not 'any AI assistant you prefer'."""
+    """A product or system name, not 'any AI assistant you prefer' or 'an AI tool'."""
     if not name.strip() or ctx.has("generic_tools", name):
         return False
-    return bool(re.search(r"[A-Z0-9]", name))
+    generic_words = ctx.catalogue.vocab_pattern("generic_tool_words")
+    names = PROPER_WORD.findall(name)
+    return any(not (generic_words and generic_words.fullmatch(w)) for w in names)
+
+
+def _data_rule(unit: Unit, ctx: Context) -> bool:
+    # Inside Data rules (or the AI exclusions) any statement is a rule; elsewhere only a
+    # sentence that permits or forbids some data is.
+    if unit.path.startswith("data_rules") or unit.path == "scope.excluded_from_ai":
+        return word_count(unit.text) >= 3
+    return ctx.has("data_nouns", unit.text) and (ctx.has("prohibition", unit.text) or ctx.has("permission", unit.text))
 
 
 def _tool(unit: Unit, ctx: Context) -> bool:
@@ -102,7 +116,9 @@ TESTS: dict[str, Callable[[Unit, Context], bool]] = {
     "interval": lambda u, c: c.has("intervals", u.text) or bool(re.search(r"\d{4}-\d{2}-\d{2}", u.text)),
     "prohibition": lambda u, c: c.has("prohibition", u.text),
     "data": lambda u, c: c.has("data_nouns", u.text),
+    "data_rule": _data_rule,
     "review": lambda u, c: c.has("review_verbs", u.text),
+    "reviewed_output": lambda u, c: c.has("review_objects", u.text),
     "criterion": lambda u, c: bool(DIGIT.search(u.text)) or c.has("criterion_anchors", u.text),
     "owner": _owner,
 }
