@@ -166,15 +166,15 @@ class Store:
                        author: str, reason: str, action: str, details: dict[str, Any] | None = None) -> None:
         """Insert one version row and its audit entry inside the caller's transaction."""
         draft_json = draft.model_dump_json()
-        sop = draft.sop
+        sop, content_hash = draft.sop, draft.sop.content_hash()
         now = utcnow().isoformat()
         conn.execute(f"INSERT INTO versions ({_VERSION_COLUMNS}, sop_id, title, owner) "
                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                     (draft.draft_id, version, status, author, reason, now, draft_json, sop.content_hash(),
+                     (draft.draft_id, version, status, author, reason, now, draft_json, content_hash,
                       sop.metadata.sop_id, sop.title, sop.metadata.owner_name))
         conn.execute("UPDATE drafts SET updated_at = ? WHERE draft_id = ?", (now, draft.draft_id))
         self.append_audit(conn, actor=author, action=action, draft_id=draft.draft_id, version=version,
-                          details={"reason": reason, "status": status, "content_hash": sop.content_hash(),
+                          details={"reason": reason, "status": status, "content_hash": content_hash,
                                    "draft_sha256": chain.sha256_text(draft_json), **(details or {})})
 
     def latest_version(self, conn: sqlite3.Connection, draft_id: str) -> int:
