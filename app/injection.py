@@ -66,7 +66,7 @@ _PATTERN_TEXTS: dict[str, tuple[str, ...]] = {
         r"(?<=[A-Za-z])[\u200b\u200c\u200d\u2060\u00ad]+(?=[A-Za-z])",
         r"[\U000E0000-\U000E007F]+",
         r"[\u202a-\u202e\u2066-\u2069]",
-        r"\b(?:display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?:px|pt|em|rem)?\b|opacity\s*:\s*0(?:\.0+)?\b)",
+        r"\b(?:display\s*:\s*none|visibility\s*:\s*hidden|(?:font-size|opacity)\s*:\s*0(?:\.0+)?(?:px|pt|em|rem|%)?(?![\w.]))",
         r"(?<![-\w])color\s*[:=]\s*[\"']?(?:white|#fff(?:fff)?\b|rgb\(\s*255\s*,\s*255\s*,\s*255\s*\))",
     ),
 }

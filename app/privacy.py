@@ -242,6 +242,8 @@ _SIGNATURE = re.compile(
     r"(?m)^[ \t]*(?i:(?:best|kind|warm)?[ \t]*regards|thanks|thank you|sincerely|cheers|best wishes|--)[ \t]*,?[ \t]*\n"
     rf"[ \t]*({_WORD}(?: (?:[A-Z]\.|{_WORD})){{0,2}})[ \t]*$"
 )
+_FULL_NAME = re.compile(rf"\b{_WORD}(?: {_WORD}){{1,2}}\b")
+_ATTENDEES = re.compile(r"(?im)^[ \t]*(?:present|attendees|participants|invitees|attendance)[ \t]*:[ \t]*([^\n]+)$")
 # Capitalised words that are roles, teams or products rather than people.
 _NOT_NAME_WORDS = frozenset(
     """manager officer director lead head chief team operations department office services service
@@ -260,12 +262,30 @@ def _is_person_name(name: str) -> bool:
     return not any(w.lower().strip(".") in _NOT_NAME_WORDS for w in name.split())
 
 
-def _names(text: str, known_names: Sequence[str]) -> Iterator[tuple[str, int, int]]:
+def _cued_names(text: str) -> Iterator[tuple[int, int]]:
+    """Spans of names that a cue marks as a person: honorific, label, sign-off or attendee list."""
     for pattern in (_HONORIFIC, _LABELLED_NAME, _SIGNATURE):
         for m in pattern.finditer(text):
             if _is_person_name(m.group(1)):
-                yield "name", m.start(1), m.end(1)
-    for known in known_names:
+                yield m.start(1), m.end(1)
+    for m in _ATTENDEES.finditer(text):
+        for name in _FULL_NAME.finditer(m.group(1)):
+            if _is_person_name(name.group()):
+                yield m.start(1) + name.start(), m.start(1) + name.end()
+
+
+def full_names(text: str, spans: Sequence[tuple[int, int]] | None = None) -> list[str]:
+    """The multi-word person names that a cue reveals in ``text`` (to mask them everywhere)."""
+    spans = _cued_names(text) if spans is None else spans
+    return sorted({" ".join(text[s:e].split()) for s, e in spans if " " in text[s:e].strip()})
+
+
+def _names(text: str, known_names: Sequence[str]) -> Iterator[tuple[str, int, int]]:
+    cued = list(_cued_names(text))
+    for start, end in cued:
+        yield "name", start, end
+    # A person named once with a cue ("Owner: Dana Reyes") is masked wherever else they appear.
+    for known in (*known_names, *full_names(text, cued)):
         words = known.split()
         if words:
             pattern = r"\b" + r"\s+".join(map(re.escape, words)) + r"\b"
@@ -394,7 +414,8 @@ def apply_policy(
     if policy == "allow":
         return dict(texts), []
     if policy == "block":
-        found = {key: detect(text, known_names=known_names) for key, text in texts.items()}
+        names = [*known_names, *(name for text in texts.values() for name in full_names(text))]
+        found = {key: detect(text, known_names=names) for key, text in texts.items()}
         hits = {key: d for key, d in found.items() if d}
         if hits:
             raise DataBlockedError(kinds=[x.kind for d in hits.values() for x in d], chunk_ids=list(hits))
@@ -402,10 +423,12 @@ def apply_policy(
     if policy != "redact":
         raise ValueError(f"unknown data policy {policy!r}; expected redact, block or allow")
     counter = counter if counter is not None else RedactionCounter()
+    # A name revealed in one text (an owner line) is masked in every other text of the call.
+    names = [*known_names, *(name for text in texts.values() for name in full_names(text))]
     masked: dict[str, str] = {}
     redactions: list[Redaction] = []
     for key, text in texts.items():
-        result = redact(text, known_names=known_names, chunk_id=key, counter=counter)
+        result = redact(text, known_names=names, chunk_id=key, counter=counter)
         masked[key] = result.text
         redactions += result.redactions
     return masked, redactions

@@ -100,3 +100,20 @@ def test_known_names_come_from_settings(monkeypatch, tmp_path) -> None:
     names = Settings(data_dir=tmp_path).privacy.known_names
     masked, _ = apply_policy({"task": "Lee Wu drafts, Dana Reyes approves"}, "redact", known_names=names)
     assert masked["task"] == "[NAME_1] drafts, [NAME_2] approves"
+
+
+def test_a_name_revealed_once_is_masked_in_every_text_of_the_call() -> None:
+    texts = {
+        "c1": "owner: Dana Reyes (Operations Manager)",
+        "c2": "Dana Reyes and Sam Okafor reviewed the notes.",
+        "c3": "Present: Sam Okafor, Ines Duarte (Finance) and Kofi Mensah, Operations Manager",
+    }
+    masked, _ = apply_policy(texts, "redact")
+    assert masked == {
+        "c1": "owner: [NAME_1] (Operations Manager)",
+        "c2": "[NAME_1] and [NAME_2] reviewed the notes.",
+        "c3": "Present: [NAME_2], [NAME_3] (Finance) and [NAME_4], Operations Manager",
+    }
+    with pytest.raises(DataBlockedError) as info:
+        apply_policy({"c1": texts["c1"], "c2": "Dana Reyes approves."}, "block")
+    assert info.value.chunk_ids == ["c1", "c2"]
