@@ -112,14 +112,17 @@ BASELINE = re.compile(r"\S+@\S+\.\w+|\d[\d -]{5,}\d")
 
 
 def baseline_spans(text: str) -> list[tuple[int, int]]:
+    """Spans the naive baseline would mask."""
     return [(m.start(), m.end()) for m in BASELINE.finditer(text)]
 
 
 def ours_spans(text: str) -> list[tuple[int, int]]:
+    """Spans detect() masks."""
     return [(d.start, d.end) for d in detect(text)]
 
 
 def overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    """Whether two spans share a character."""
     return a[0] < b[1] and b[0] < a[1]
 
 
@@ -136,6 +139,7 @@ def span_scores(finder) -> tuple[float, float]:
 
 
 def throughput(fn, text: str, repeats: int = 3) -> float:
+    """MB/s of ``fn(text)``, best of ``repeats`` runs."""
     best = float("inf")
     for _ in range(repeats):
         start = time.perf_counter()
@@ -156,6 +160,7 @@ def injection_scores() -> dict[str, tuple[int, int]]:
 
 
 def main() -> None:
+    """Run every measurement and print the figures."""
     pages = sorted(HANDBOOK.rglob("*.md"))
     if not pages:
         sys.exit(f"handbook not found at {HANDBOOK}")
