@@ -102,6 +102,8 @@ class Builder:
             self.meta["status"] = parse_status(value)
         elif field == "owner_name":
             name, role = split_owner(text)
+            if role and self.layout.actor_nouns.search(name) and not self.layout.actor_nouns.search(role):
+                name, role = role, name  # "IT Service Desk Manager (Ola Nordmann)"
             self.meta["owner_name"] = name
             if role and not self.meta.get("owner_role"):
                 self.meta["owner_role"] = role
