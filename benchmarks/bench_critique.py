@@ -1,0 +1,107 @@
+"""Critique benchmark: time per SOP and precision/recall on the labelled set, vs a naive baseline.
+
+The baseline is what a quick script would do on the raw file text: a control is
+"present" when a heading mentions it, and vague language is any listed phrase anywhere.
+Both run in the same process on the same files. Run:
+
+    .venv/bin/python benchmarks/bench_critique.py [--repeat 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app.critique import critique, load_catalogue  # noqa: E402
+from app.critique.evaluate import Case, format_table, load_cases, score  # noqa: E402
+from app.critique.parse import load_sop  # noqa: E402
+from app.models import Flag  # noqa: E402
+
+LABELLED = ROOT / "tests" / "critique" / "labelled"
+TODAY = date(2026, 11, 27)
+# Naive baseline: a heading keyword per control, and the vague phrases, over raw text.
+HEADING_WORDS = {
+    "missing-scope": "scope", "missing-trigger": "trigger", "missing-approved-tool": "tool",
+    "missing-data-rules": "data", "missing-human-review": "review", "missing-quality-criteria": "quality",
+    "missing-escalation": "escalat", "missing-record": "record", "missing-owner": "owner",
+    "missing-review-cadence": "review",
+}
+
+
+def naive_flags(text: str, vague: re.Pattern[str]) -> list[Flag]:
+    """The baseline's findings for one file's raw text."""
+    headings = " ".join(re.findall(r"^#+\s*(.*)$", text, re.MULTILINE)).lower()
+    flags = [Flag(rule=rule, severity="blocker", section="title", message="absent")
+             for rule, word in HEADING_WORDS.items() if word not in headings]
+    if vague.search(text):
+        flags.append(Flag(rule="vague-language", severity="warning", section="title", message="vague"))
+    return flags
+
+
+def raw_text(case: Case) -> str:
+    """The file's text (for DOCX, its paragraphs with headings marked as Markdown)."""
+    if case.path.suffix != ".docx":
+        return case.path.read_text(encoding="utf-8")
+    from docx import Document
+
+    lines = []
+    for p in Document(str(case.path)).paragraphs:
+        level = 1 if p.style.name == "Title" else int(p.style.name[-1]) if p.style.name.startswith("Heading") else 0
+        lines.append(("#" * level + " " if level else "") + p.text)
+    return "\n".join(lines)
+
+
+def timed(fn, repeat: int) -> float:
+    """Median milliseconds of ``fn()`` over ``repeat`` runs."""
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+def main() -> None:
+    """Print timings and precision/recall for the engine and the baseline."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+    catalogue = load_catalogue(None)
+    vague = catalogue.pattern("bench", "vague", catalogue.rule("vague-language").patterns)
+    with tempfile.TemporaryDirectory() as tmp:
+        cases = load_cases(LABELLED, Path(tmp))
+        texts = {c.name: raw_text(c) for c in cases}
+        sops = {c.name: load_sop(c.path) for c in cases}
+        parse_ms = [timed(lambda c=c: load_sop(c.path), args.repeat) for c in cases]
+    crit_ms = [timed(lambda s=sops[c.name]: critique(s, catalogue, today=TODAY), args.repeat) for c in cases]
+    base_ms = [timed(lambda t=texts[c.name]: naive_flags(t, vague), args.repeat) for c in cases]
+
+    engine = score({c.name: (c, critique(sops[c.name], catalogue, today=TODAY)) for c in cases}, catalogue)
+    baseline_rules = set(HEADING_WORDS) | {"vague-language"}
+    naive = score({c.name: (c, naive_flags(texts[c.name], vague)) for c in cases}, catalogue)
+    print(f"labelled SOPs: {len(cases)} (median of {args.repeat} runs each)")
+    print(f"engine   critique ms/SOP: mean {statistics.mean(crit_ms):.2f}, max {max(crit_ms):.2f} (target <= 50)")
+    print(f"engine   parse ms/SOP:    mean {statistics.mean(parse_ms):.2f}, max {max(parse_ms):.2f}")
+    print(f"baseline regex ms/SOP:    mean {statistics.mean(base_ms):.3f}, max {max(base_ms):.3f}")
+    print("\nengine, per rule:\n" + format_table(engine))
+    print("\nbaseline (heading keywords + vague phrases), on the rules it covers:")
+    for name, report in (("engine", engine), ("baseline", naive)):
+        tp = sum(report.per_rule[r].tp for r in baseline_rules)
+        fp = sum(report.per_rule[r].fp for r in baseline_rules)
+        fn = sum(report.per_rule[r].fn for r in baseline_rules)
+        print(f"  {name:9} precision {tp / max(tp + fp, 1):.2f}  recall {tp / max(tp + fn, 1):.2f}  "
+              f"(tp {tp}, fp {fp}, fn {fn})")
+    print(f"complete SOPs with a blocker: engine {engine.blocked_complete or 'none'}")
+
+
+if __name__ == "__main__":
+    main()
