@@ -93,16 +93,21 @@ def section_to_history(record: DraftRecord) -> str:
 
 def _identification_form(ctx: AppContext, state: UIState, record: DraftRecord, reviewer: str) -> None:
     sop = record.draft.sop
+    meta = sop.metadata
     with st.form(f"ident-{record.draft_id}-{record.version}"):
         title = st.text_input("Title", value=sop.title, max_chars=200)
-        sop_id = st.text_input("SOP id", value=sop.metadata.sop_id)
-        cadence = st.number_input("Review every (months)", min_value=1, max_value=60,
-                                  value=sop.metadata.review_cadence_months or 12)
-        reason = st.text_input("What changed and why", placeholder="e.g. Shorter title")
+        cols = st.columns(2)
+        owner = cols[0].text_input("Owner (the person who keeps this SOP correct)", value=meta.owner_name)
+        role = cols[1].text_input("Owner's role", value=meta.owner_role)
+        sop_id = cols[0].text_input("SOP id", value=meta.sop_id)
+        cadence = cols[1].number_input("Review every (months)", min_value=1, max_value=60,
+                                       value=meta.review_cadence_months or 12)
+        reason = st.text_input("What changed and why", placeholder="e.g. Named the owner")
         submitted = st.form_submit_button("Save as a new version", icon=":material/save:")
     if submitted:
         with friendly_errors("Saving"):
-            meta = sop.metadata.model_copy(update={"sop_id": sop_id.strip(), "review_cadence_months": int(cadence)})
+            meta = meta.model_copy(update={"sop_id": sop_id.strip(), "owner_name": owner.strip(),
+                                           "owner_role": role.strip(), "review_cadence_months": int(cadence)})
             _save(ctx, state, record, sop.model_copy(update={"title": title.strip(), "metadata": meta}), reviewer,
                   reason)
 
@@ -169,9 +174,12 @@ def approval_panel(ctx: AppContext, state: UIState, record: DraftRecord, flags: 
     if record.status not in ("draft", "in_review"):
         _approved_summary(record)
         return
+    meta = record.draft.sop.metadata
     cols = st.columns(2)
-    owner = cols[0].text_input("Owner's full name", key=f"owner-{record.draft_id}", placeholder="First and last name")
-    role = cols[1].text_input("Owner's role", key=f"role-{record.draft_id}", placeholder="e.g. Operations Manager")
+    owner = cols[0].text_input("Owner's full name", value=meta.owner_name, key=f"owner-{record.draft_id}-{record.version}",
+                               placeholder="First and last name")
+    role = cols[1].text_input("Owner's role", value=meta.owner_role, key=f"role-{record.draft_id}-{record.version}",
+                              placeholder="e.g. Operations Manager")
     confirm = st.checkbox(f"I am the owner and I have reviewed this exact text (version {record.version}, "
                           f"content {record.draft.sop.content_hash()[:12]}) and its cited sources.",
                           key=f"confirm-{record.draft_id}-{record.version}")
