@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import re
-from pathlib import Path
-from typing import IO
+import zipfile
 
 from app.models import SOP
 from app.registry.blocks import NOT_STATED, Block, sections
@@ -61,8 +61,8 @@ def _block(doc, block: Block) -> None:
         doc.add_paragraph(NOT_STATED.strip("_")).runs[0].italic = True
 
 
-def write_docx(target: Path | IO[bytes], sop: SOP, approval: Approval) -> None:
-    """Write the approved SOP to ``target`` (a path or a binary file object) as a Word document."""
+def docx_bytes(sop: SOP, approval: Approval) -> bytes:
+    """The approved SOP as a Word document; the same approval always gives the same bytes."""
     import docx
     from docx.enum.text import WD_BREAK
 
@@ -78,4 +78,17 @@ def write_docx(target: Path | IO[bytes], sop: SOP, approval: Approval) -> None:
         doc.add_heading(section.title, level=1)
         for block in section.blocks:
             _block(doc, block)
-    doc.save(str(target) if isinstance(target, Path) else target)
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return _stamp_zip(buffer.getvalue(), approval.approved_at.timetuple()[:6])
+
+
+def _stamp_zip(data: bytes, date_time: tuple) -> bytes:
+    """Rewrite the package with one fixed timestamp: python-docx stamps each member with the
+    save time, which would make an identical re-export a new file (and a new git commit)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(zipfile.ZipInfo(info.filename, date_time=date_time), src.read(info),
+                         compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()

@@ -13,7 +13,6 @@ leaves either the whole version or nothing. The index files are replaced atomica
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import shutil
@@ -23,7 +22,7 @@ import uuid
 from pathlib import Path
 from typing import Any, Callable
 
-from app.registry.docx_export import write_docx
+from app.registry.docx_export import docx_bytes
 from app.registry.errors import ExportError
 from app.registry.paths import inside, safe_component, title_slug
 from app.registry.records import DraftRecord, ExportResult
@@ -66,18 +65,12 @@ def _json_bytes(record: DraftRecord) -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-def _docx_bytes(record: DraftRecord) -> bytes:
-    buffer = io.BytesIO()
-    write_docx(buffer, record.draft.sop, record.approval)
-    return buffer.getvalue()
-
-
 def render_files(record: DraftRecord, formats: tuple[str, ...], templates_dir: Path | None) -> dict[str, bytes]:
     """Every requested format rendered in memory, keyed by extension (fails before anything is written)."""
     renderers: dict[str, Callable[[], bytes]] = {
         "md": lambda: render_markdown(record.draft.sop, front_matter(record.draft, record.approval),
                                       templates_dir=templates_dir).encode("utf-8"),
-        "docx": lambda: _docx_bytes(record),
+        "docx": lambda: docx_bytes(record.draft.sop, record.approval),
         "json": lambda: _json_bytes(record),
     }
     return {fmt: renderers[fmt]() for fmt in formats}

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
 import textwrap
-import time
+import zipfile
 from pathlib import Path
 
 import docx
@@ -15,6 +16,7 @@ import yaml
 from registry_helpers import OWNER, ROLE, approve_latest, make_draft, make_sop
 
 from app.registry import export as export_mod
+from app.registry.docx_export import docx_bytes
 from app.registry.errors import ExportError, UnsafeNameError
 from app.registry.export import export
 
@@ -93,6 +95,15 @@ def test_docx_opens_and_carries_the_approval_block(store, created, tmp_path):
     history = document.tables[-1]
     assert [c.text for c in history.rows[0].cells] == ["Version", "Date", "Author", "Change"]
     assert history.rows[1].cells[2].text == OWNER
+
+
+def test_docx_bytes_depend_only_on_the_approval(store, created):
+    rec = approve_latest(store)
+    data = docx_bytes(rec.draft.sop, rec.approval)
+    stamps = {i.date_time for i in zipfile.ZipFile(io.BytesIO(data)).infolist()}
+    *day_minute, second = rec.approval.approved_at.timetuple()[:6]
+    assert stamps == {(*day_minute, second - second % 2)}  # zip (DOS) times have 2-second steps
+    assert docx_bytes(rec.draft.sop, rec.approval) == data
 
 
 def test_new_version_updates_the_index_and_keeps_the_old_folder(store, created, tmp_path):
