@@ -29,6 +29,7 @@ CONDITION = re.compile(r"^(?:if|when|after|before|once|where|whenever|on|for)\b"
 SUBJECT = re.compile(r"(?:the\s+|an?\s+)?((?:[\w&-]+\s+){0,3}?[\w&-]+)\s+(?!(?:is|was|has|does|as|its|this|his)\b)(?=[a-z]+s\b)",
                      re.I)
 AGENT_SUFFIX = re.compile(r"(?:er|or|ist|ant|ee|ian|bot|pert)$", re.I)
+CADENCE = re.compile(r"\breview|\bevery\b|\d+\s*(?:month|year)|annual|quarterly|monthly|yearly", re.I)
 STATEMENT_SECTIONS = {"purpose", "trigger", "inputs", "human_review", "quality_checks", "references"}
 TABLE_ITEMS = {"roles": Role, "approved_tools": Tool, "steps": Step, "escalation": Escalation, "records": Record,
                "history": HistoryEntry}
@@ -210,7 +211,7 @@ class Builder:
             self.add("maintenance.off_cycle_triggers", Statement.model_construct(text=text, citations=cites))
         elif self.labelled_meta(text, cites):
             return
-        elif re.search(r"\breview", text, re.I) and not self.maint.get("review_cadence"):
+        elif CADENCE.search(text) and not self.maint.get("review_cadence"):
             self.maint["review_cadence"] = text
             self.maint["citations"].extend(cites)
         elif re.search(r"\bfeedback\b", text, re.I) and not self.maint.get("feedback_route"):
@@ -230,7 +231,7 @@ class Builder:
         if block.kind == "para" and text.endswith(":"):
             return
         roles = [r.role for r in self.lists.get("roles", []) if r.role]
-        roles += [t.name for t in self.lists.get("approved_tools", []) if len(t.name.split()) <= 3]
+        roles += [alias for t in self.lists.get("approved_tools", []) for alias in tool_aliases(t.name)]
         actor, action = split_actor(text, roles, self.layout)
         self.add("steps", Step.model_construct(actor=actor, action=action, output="", check="", citations=cites))
 
@@ -288,6 +289,13 @@ class Builder:
             references=get("references", []),
             history=get("history", []),
         )
+
+
+def tool_aliases(name: str) -> list[str]:
+    """Short names a tool goes by: 'ERP assistant (SAP Joule)' -> ['SAP Joule']; 'X ("Bot")' -> ['X', 'Bot']."""
+    inner = re.findall(r"[(\"“]([^()\"”]+)[)\"”]", name)
+    outer = re.sub(r"\([^)]*\)|[\"“][^\"”]*[\"”]", " ", name).strip(" .,")
+    return [n.strip() for n in [outer, *inner] if n.strip() and len(n.split()) <= 3]
 
 
 def positional_columns(section: str, rows: list[list[str]]) -> dict[str, int]:

@@ -14,7 +14,7 @@ from typing import Callable
 
 from app.critique.catalogue import Catalogue
 from app.critique.units import Unit
-from app.models import SOP, ChunkRef, Tool
+from app.models import SOP, ChunkRef, Record, Tool
 
 ARTICLE = re.compile(r"^(?:the|a|an|any|our|your)\s+")
 PROPER_WORD = re.compile(r"\b[A-Z0-9][\w.+-]*")
@@ -67,7 +67,8 @@ def _mentions(names: list[str], text: str) -> bool:
 
 def is_named_role_text(text: str, ctx: Context) -> bool:
     """A job title, a named team, or one of the SOP's own roles; not 'someone' or 'the team'."""
-    return _mentions(ctx.named_roles, text) or ctx.has("role_nouns", text) or ctx.has("named_team", text)
+    return (_mentions(ctx.named_roles, text) or ctx.has("role_nouns", text) or ctx.has("named_team", text)
+            or ctx.has("named_route", text))
 
 
 def is_named_tool(name: str, ctx: Context) -> bool:
@@ -96,7 +97,10 @@ def _tool(unit: Unit, ctx: Context) -> bool:
 def _system(unit: Unit, ctx: Context) -> bool:
     if ctx.has("personal_places", unit.text):
         return False
-    return ctx.has("system_nouns", unit.text) or bool(INNER_CAPITAL.search(" " + unit.text))
+    # A table cell "SharePoint Meetings library" starts with the name; a sentence starts with any word.
+    where = unit.item.where if isinstance(unit.item, Record) and unit.item.what else ""
+    return (ctx.has("system_nouns", unit.text) or bool(INNER_CAPITAL.search(unit.text))
+            or bool(INNER_CAPITAL.search(" " + where)))
 
 
 def _owner(unit: Unit, ctx: Context) -> bool:
