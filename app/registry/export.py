@@ -22,11 +22,13 @@ import uuid
 from pathlib import Path
 from typing import Any, Callable
 
+from filelock import FileLock, Timeout
+
 from app.registry.docx_export import docx_bytes
 from app.registry.errors import ExportError
 from app.registry.paths import inside, safe_component, title_slug
 from app.registry.records import DraftRecord, ExportResult
-from app.registry.render import front_matter, render_index, render_markdown, yaml_value
+from app.registry.render import front_matter, oneline, render_index, render_markdown, yaml_value
 from app.registry.store import Store
 from app.registry.workflow import mark_exported
 
@@ -34,6 +36,7 @@ FORMATS = ("md", "docx", "json")
 INDEX_JSON = "index.json"
 INDEX_MD = "INDEX.md"
 LOCK_NAME = ".sopdraft-export.lock"
+LOCK_TIMEOUT_S = 60
 _TEMP_PREFIXES = (".tmp-", ".old-")
 
 
@@ -201,8 +204,6 @@ def export(store: Store, draft_id: str, registry_dir: Path, *, formats: tuple[st
            templates_dir: Path | None = None, git_commit: bool = True, version: int | None = None,
            actor: str | None = None) -> ExportResult:
     """Write an approved version (latest if ``version`` is None) to the registry and mark it exported."""
-    from filelock import FileLock
-
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
         raise ExportError(f"unknown export format(s) {unknown or '(none)'}; choose from {', '.join(FORMATS)}")
@@ -215,14 +216,19 @@ def export(store: Store, draft_id: str, registry_dir: Path, *, formats: tuple[st
     target = inside(registry_dir, registry_dir / sop_dir / safe_component(approval.doc_version, what="version"))
     contents = render_files(record, tuple(dict.fromkeys(formats)), templates_dir)
     registry_dir.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(registry_dir / LOCK_NAME), timeout=60):
-        files = write_version_dir(target, {f"{stem}.{fmt}": data for fmt, data in contents.items()})
-        index_files = update_index(registry_dir, record, files, templates_dir)
-        commit = None
-        if git_commit:
-            message = (f"{approval.sop_id} v{approval.doc_version}: {record.draft.sop.title} "
-                       f"(approved by {approval.approver})")
-            commit = commit_to_git(registry_dir, [target, *index_files], message, approval.approver)
+    try:
+        # One export at a time per registry: index.json is read, updated and replaced.
+        with FileLock(str(registry_dir / LOCK_NAME), timeout=LOCK_TIMEOUT_S):
+            files = write_version_dir(target, {f"{stem}.{fmt}": data for fmt, data in contents.items()})
+            index_files = update_index(registry_dir, record, files, templates_dir)
+            commit = None
+            if git_commit:
+                message = (f"{approval.sop_id} v{approval.doc_version}: {oneline(record.draft.sop.title)} "
+                           f"(approved by {approval.approver})")
+                commit = commit_to_git(registry_dir, [target, *index_files], message, approval.approver)
+    except Timeout as exc:
+        raise ExportError(f"another export into {registry_dir} has held its lock for {LOCK_TIMEOUT_S} s; "
+                          "try again when it has finished") from exc
     result = ExportResult(draft_id=record.draft_id, version=record.version, sop_id=approval.sop_id,
                           doc_version=approval.doc_version, directory=target, files=files,
                           index_files=index_files, commit=commit)

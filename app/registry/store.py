@@ -88,6 +88,19 @@ class Store:
             raise
         conn.execute("COMMIT")
 
+    @contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """A consistent read view across several queries (joins an open transaction if there is one)."""
+        conn = self._conn()
+        if conn.in_transaction:
+            yield conn
+            return
+        conn.execute("BEGIN")
+        try:
+            yield conn
+        finally:
+            conn.execute("COMMIT")
+
     def close(self) -> None:
         """Close every connection this store opened (in any thread)."""
         with self._lock:
@@ -121,14 +134,14 @@ class Store:
 
     def verify_audit(self) -> AuditReport:
         """Check the hash chain, its head, the append-only triggers and every version against it."""
-        conn = self._conn()
-        rows = conn.execute("SELECT seq, at, actor, action, draft_id, version, details_json, prev_hash, hash "
-                            "FROM audit ORDER BY seq").fetchall()
-        head = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
-        count, head_hash, problems = chain.verify_chain(rows, tuple(head) if head else None)
-        triggers = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
-        problems += [f"append-only trigger {t} was removed" for t in AUDIT_TRIGGERS if t not in triggers]
-        problems += self._check_versions_against_audit(conn, rows)
+        with self.snapshot() as conn:
+            rows = conn.execute("SELECT seq, at, actor, action, draft_id, version, details_json, prev_hash, hash "
+                                "FROM audit ORDER BY seq").fetchall()
+            head = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
+            count, head_hash, problems = chain.verify_chain(rows, tuple(head) if head else None)
+            triggers = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+            problems += [f"append-only trigger {t} was removed" for t in AUDIT_TRIGGERS if t not in triggers]
+            problems += self._check_versions_against_audit(conn, rows)
         return AuditReport(ok=not problems, entries=count, head_hash=head_hash, problems=problems)
 
     def _check_versions_against_audit(self, conn: sqlite3.Connection, rows: list[tuple]) -> list[str]:
@@ -210,8 +223,8 @@ class Store:
 
     def get_draft(self, draft_id: str, version: int | None = None) -> DraftRecord:
         """One version of a draft (the latest if ``version`` is None); raises :class:`NotFound`."""
-        conn = self._conn()
-        return self._record(conn, draft_id, version or self.latest_version(conn, draft_id))
+        with self.snapshot() as conn:
+            return self._record(conn, draft_id, version or self.latest_version(conn, draft_id))
 
     def _record(self, conn: sqlite3.Connection, draft_id: str, version: int) -> DraftRecord:
         row = conn.execute(f"SELECT {_VERSION_COLUMNS} FROM versions WHERE draft_id = ? AND version = ?",
@@ -299,15 +312,15 @@ class Store:
 
     def current_records(self, sop_id: str | None = None) -> list[DraftRecord]:
         """Versions in force (approved or exported), newest approval first; optionally of one ``sop_id``."""
-        conn = self._conn()
         query = ("SELECT v.draft_id, v.version FROM versions v JOIN approvals a ON a.draft_id = v.draft_id "
                  "AND a.version = v.version WHERE v.status IN (?, ?)")
         params: list[Any] = list(CURRENT_STATES)
         if sop_id is not None:
             query += " AND v.sop_id = ?"
             params.append(sop_id)
-        rows = conn.execute(query + " ORDER BY a.approved_at DESC", params).fetchall()
-        return [self._record(conn, d, v) for d, v in rows]
+        with self.snapshot() as conn:
+            rows = conn.execute(query + " ORDER BY a.approved_at DESC", params).fetchall()
+            return [self._record(conn, d, v) for d, v in rows]
 
     def current_approved(self, sop_id: str) -> DraftRecord | None:
         """The approved (or exported) version in force for ``sop_id``, if any."""

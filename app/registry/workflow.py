@@ -8,6 +8,7 @@ so the rules here stay independent of the rule catalogue.
 from __future__ import annotations
 
 import re
+import sqlite3
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
@@ -172,7 +173,7 @@ def approve(store: Store, draft_id: str, *, owner_name: str, owner_role: str, co
     return store.get_draft(draft_id, approval.version)
 
 
-def _approved_copy(store: Store, conn, record: DraftRecord, owner_name: str, owner_role: str, approver: str,
+def _approved_copy(store: Store, conn: sqlite3.Connection, record: DraftRecord, owner_name: str, owner_role: str, approver: str,
                    flags: list[Flag], today: date, sources: dict[str, str]) -> tuple[Draft, Approval]:
     sop = record.draft.sop
     sop_id = sop.metadata.sop_id or f"SOP-{record.draft_id}"

@@ -237,3 +237,16 @@ def test_unknown_format_and_corrupt_index_are_clear_errors(store, created, tmp_p
     (tmp_path / "reg" / "index.json").write_text("{not json")
     with pytest.raises(ExportError, match="index.json: registry index is unreadable"):
         export(store, "d-0001", tmp_path / "reg", git_commit=False)
+
+
+def test_a_held_registry_lock_is_a_clear_error(store, created, tmp_path, monkeypatch):
+    from filelock import FileLock
+
+    approve_latest(store)
+    reg = tmp_path / "reg"
+    reg.mkdir()
+    monkeypatch.setattr(export_mod, "LOCK_TIMEOUT_S", 0.1)
+    with FileLock(str(reg / export_mod.LOCK_NAME)):
+        with pytest.raises(ExportError, match="another export"):
+            export(store, "d-0001", reg, git_commit=False)
+    assert store.get_draft("d-0001").status == "approved"
