@@ -241,7 +241,7 @@ class Builder:
         if not block.rows or self.section is None:
             return
         section = self.section
-        if section in ("preamble", "metadata", "maintenance"):
+        if section in ("preamble", "metadata", "maintenance") or self.is_metadata_table(block.rows):
             for row in block.rows:
                 if len(row) >= 2 and row[1].strip():
                     self.labelled_meta(f"{row[0]}: {row[1]}", [])
@@ -260,6 +260,13 @@ class Builder:
             cites = _ids(row[columns["sources"]]) if "sources" in columns else []
             cells = [c for i, c in enumerate(row) if c and i != columns.get("sources")]
             self.on_text(Block("item", ": ".join(cells) + (f" [src: {', '.join(cites)}]" if cites else ""), 1))
+
+    def is_metadata_table(self, rows: list[list[str]]) -> bool:
+        """A two-column table whose first column is mostly metadata labels (an approval block)."""
+        if not rows or any(len(r) != 2 for r in rows):
+            return False
+        labelled = sum(1 for r in rows if self.layout.label_for(r[0]))
+        return labelled >= max(2, len(rows) // 2)
 
     # --- result -----------------------------------------------------------
     def build(self, fallback_title: str) -> SOP:

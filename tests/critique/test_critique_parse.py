@@ -158,3 +158,24 @@ def test_over_long_hand_written_sop_still_parses():
     sop = parse_markdown(f"# Long\n\n## Procedure\n{steps}\n")
     assert len(sop.steps) == 30
     assert "too-many-steps" in {f.rule for f in critique(sop, load_catalogue(None))}
+
+
+def test_registry_docx_export_gives_the_same_findings(tmp_path):
+    from datetime import datetime
+
+    from app.registry.docx_export import docx_bytes
+    from app.registry.records import Approval
+
+    sop = rich_sop()
+    approval = Approval(draft_id="d1", version=1, sop_id="SOP-0001", doc_version="1.0", owner_name="Dana Reyes",
+                        owner_role="Operations Manager", approver="Dana Reyes", approved_at=datetime(2026, 11, 27, 10),
+                        content_hash=sop.content_hash(), effective_date=date(2026, 11, 27), review_cadence_months=6,
+                        next_review_date=date(2027, 5, 27))
+    path = tmp_path / "sop.docx"
+    path.write_bytes(docx_bytes(sop, approval))
+    back = load_sop(path)
+    assert back.human_review == sop.human_review and back.steps == sop.steps and back.records == sop.records
+    assert back.metadata.owner_name == "Dana Reyes" and back.metadata.next_review_date == date(2027, 5, 27)
+    catalogue = load_catalogue(None)
+    direct = critique(sop, catalogue, today=date(2026, 11, 27))
+    assert [f.flag_id for f in critique(back, catalogue, today=date(2026, 11, 27))] == [f.flag_id for f in direct]
