@@ -164,7 +164,7 @@ def approve(store: Store, draft_id: str, *, owner_name: str, owner_role: str, co
         draft, approval = _approved_copy(store, conn, record, owner_name.strip(), owner_role.strip(), approver,
                                          flags, today, cited_source_hashes(record.draft, current_source_hashes))
         store.insert_version(conn, draft, version=approval.version, status="approved", author=approver,
-                             reason=f"approved by {approver}", action="approval_version")
+                             reason=f"sign-off as {approval.doc_version}", action="approval_version")
         store.add_approval(conn, approval)
         for old in store.current_records(approval.sop_id):
             if (old.draft_id, old.version) != (draft_id, approval.version):

@@ -113,3 +113,33 @@ def test_errors_are_one_line_and_tampering_fails_verify(cli, stored):
     conn.execute("UPDATE audit SET actor = 'Mallory Evil'")
     verify = cli("audit", "verify", "--format", "json")
     assert verify.exit_code == 1 and json.loads(verify.stdout)["ok"] is False
+
+
+class _Index:
+    """Stands in for the source index: only what drift detection reads."""
+
+    def __init__(self, hashes: dict[str, str]) -> None:
+        self.hashes = hashes
+
+    def source_hashes(self) -> dict[str, str]:
+        return self.hashes
+
+
+def test_submit_drift_audit_show_and_diff_against_approved(cli, stored, services):
+    from registry_helpers import approve_latest
+
+    assert cli("submit", "d-0001", "--by", "Ana Lopez", "--format", "json").exit_code == 0
+    approve_latest(stored)
+    services.__dict__["index"] = _Index({"examples/meeting-notes.md": "f" * 64})  # the cached_property slot
+    drift = json.loads(cli("drift", "--format", "json").stdout)
+    assert sorted((d["source"], d["change"]) for d in drift) == [
+        ("examples/checklist.md", "deleted"), ("examples/meeting-notes.md", "changed")]
+    due = cli("due", "--within", 0)
+    assert "source-drift" in due.stdout and "SOP-0001" in due.stdout
+    shown = json.loads(cli("audit", "show", "--limit", 2, "--format", "json").stdout)
+    assert [e["action"] for e in shown] == ["flag_drift", "flag_drift"]
+    stored.create_draft(make_draft("d-0002"), author="Ana Lopez")
+    same = cli("diff", "d-0002", "--approved")
+    assert same.exit_code == 0 and "## Identification" in same.stdout
+    alone = cli("diff", "d-0002")
+    assert alone.exit_code == 2 and "nothing to compare" in alone.stderr
