@@ -38,9 +38,21 @@ def claims(text: str, ctx: Context) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+NUMBER_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+                "sixteen seventeen eighteen nineteen twenty").split()
+
+
+def _supported(claim: str, haystack: str) -> bool:
+    if claim.lower() in haystack:
+        return True
+    # "within 1 business day" is supported by a source saying "one business day".
+    return claim.isdigit() and int(claim) < len(NUMBER_WORDS) and re.search(rf"\b{NUMBER_WORDS[int(claim)]}\b",
+                                                                              haystack) is not None
+
+
 def _unsupported(text: str, cited_text: str, ctx: Context) -> list[str]:
     haystack = cited_text.lower()
-    return [c for c in claims(text, ctx) if c.lower() not in haystack]
+    return [c for c in claims(text, ctx) if not _supported(c, haystack)]
 
 
 def check_provenance(rule: Rule, ctx: Context) -> Iterator[Flag]:

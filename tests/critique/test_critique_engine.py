@@ -145,7 +145,8 @@ def test_unsupported_claims_with_chunks(catalogue):
                              "by the meeting organiser using Microsoft Copilot.")}
     sop = complete_sop(purpose=[S(text="Summaries are sent within 2 business days by Contoso staff.", citations=["c1"]),
                                 S(text="Use Copilot.", citations=["zz"]),
-                                S(text="Summaries are sent by the meeting organiser.", citations=["c1"])])
+                                S(text="Summaries are sent by the meeting organiser.", citations=["c1"]),
+                                S(text="Send it within 1 business day.", citations=["c1"])])
     flags = [f for f in critique(sop, catalogue, chunks=chunks) if f.rule == "unsupported-claim"]
     messages = " ".join(f.message for f in flags)
     assert "2" in messages and "Contoso" in messages and "unknown source zz" in messages
