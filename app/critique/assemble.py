@@ -29,6 +29,8 @@ CONDITION = re.compile(r"^(?:if|when|after|before|once|where|whenever|on|for)\b"
 SUBJECT = re.compile(r"(?:the\s+|an?\s+)?((?:[\w&-]+\s+){0,3}?[\w&-]+)\s+(?!(?:is|was|has|does|as|its|this|his)\b)(?=[a-z]+s\b)",
                      re.I)
 AGENT_SUFFIX = re.compile(r"(?:er|or|ist|ant|ee|ian|bot|pert)$", re.I)
+# Metadata written on one line: "Owner: X · Review: every 6 months".
+META_SEPARATOR = re.compile(r"\n|\s+[·•|]\s+")
 CADENCE = re.compile(r"\breview|\bevery\b|\d+\s*(?:month|year)|annual|quarterly|monthly|yearly", re.I)
 STATEMENT_SECTIONS = {"purpose", "trigger", "inputs", "human_review", "quality_checks", "references"}
 TABLE_ITEMS = {"roles": Role, "approved_tools": Tool, "steps": Step, "escalation": Escalation, "records": Record,
@@ -139,8 +141,8 @@ class Builder:
 
     def on_text(self, block: Block) -> None:
         """A list item or paragraph in the current section (metadata-like sections: line by line)."""
-        if self.section in ("preamble", "metadata", "maintenance") and "\n" in block.text:
-            for line in block.text.splitlines():
+        if self.section in ("preamble", "metadata", "maintenance") and META_SEPARATOR.search(block.text):
+            for line in META_SEPARATOR.split(block.text):
                 self.on_text(Block(block.kind, line, block.level))
             return
         text, cites = split_citations(" ".join(block.text.split()))
@@ -302,7 +304,8 @@ def tool_aliases(name: str) -> list[str]:
     """Short names a tool goes by: 'ERP assistant (SAP Joule)' -> ['SAP Joule']; 'X ("Bot")' -> ['X', 'Bot']."""
     inner = re.findall(r"[(\"“]([^()\"”]+)[)\"”]", name)
     outer = re.sub(r"\([^)]*\)|[\"“][^\"”]*[\"”]", " ", name).strip(" .,")
-    return [n.strip() for n in [outer, *inner] if n.strip() and len(n.split()) <= 3]
+    words = re.findall(r"\b[A-Z][A-Za-z]{3,}\b", outer)  # "Expensify Concierge audit" -> "Concierge flags ..."
+    return [n.strip() for n in [outer, *inner, *words] if n.strip() and len(n.split()) <= 3]
 
 
 def positional_columns(section: str, rows: list[list[str]]) -> dict[str, int]:

@@ -90,7 +90,8 @@ def _data_rule(unit: Unit, ctx: Context) -> bool:
 
 def _tool(unit: Unit, ctx: Context) -> bool:
     if isinstance(unit.item, Tool):
-        return is_named_tool(unit.item.name, ctx)
+        # "ChatGPT — whichever account you have" names no approved instance.
+        return is_named_tool(unit.item.name, ctx) and not ctx.has("generic_tools", unit.item.use)
     return _mentions(ctx.named_tools, unit.text)
 
 
