@@ -70,9 +70,21 @@ MIGRATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
         """CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
             BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""",
     )),
+    ("history is immutable: versions, approvals and waivers cannot be changed or deleted", (
+        # Only a version's workflow state may change; its content and provenance never do.
+        """CREATE TRIGGER versions_immutable BEFORE UPDATE OF draft_id, version, author, reason, created_at,
+            draft_json, content_hash, sop_id, title, owner ON versions
+            BEGIN SELECT RAISE(ABORT, 'stored versions are immutable; save a new version'); END""",
+        """CREATE TRIGGER versions_no_delete BEFORE DELETE ON versions
+            BEGIN SELECT RAISE(ABORT, 'stored versions are immutable; save a new version'); END""",
+        *(f"""CREATE TRIGGER {table}_{verb} BEFORE {event} ON {table}
+            BEGIN SELECT RAISE(ABORT, '{table} are append-only'); END"""
+          for table in ("approvals", "waivers") for verb, event in (("immutable", "UPDATE"), ("no_delete", "DELETE"))),
+    )),
 )
 
-AUDIT_TRIGGERS = ("audit_no_update", "audit_no_delete")
+PROTECTION_TRIGGERS = ("audit_no_update", "audit_no_delete", "versions_immutable", "versions_no_delete",
+                       "approvals_immutable", "approvals_no_delete", "waivers_immutable", "waivers_no_delete")
 
 
 def current_version(conn: sqlite3.Connection) -> int:

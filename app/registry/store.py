@@ -30,7 +30,7 @@ from app.registry.records import (
     VersionInfo,
     Waiver,
 )
-from app.registry.schema import AUDIT_TRIGGERS, migrate
+from app.registry.schema import PROTECTION_TRIGGERS, migrate
 
 BUSY_TIMEOUT_MS = 10_000
 CURRENT_STATES = ("approved", "exported")  # states in which a version is the SOP in force
@@ -140,7 +140,7 @@ class Store:
             head = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
             count, head_hash, problems = chain.verify_chain(rows, tuple(head) if head else None)
             triggers = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
-            problems += [f"append-only trigger {t} was removed" for t in AUDIT_TRIGGERS if t not in triggers]
+            problems += [f"protection trigger {t} was removed" for t in PROTECTION_TRIGGERS if t not in triggers]
             problems += self._check_versions_against_audit(conn, rows)
         return AuditReport(ok=not problems, entries=count, head_hash=head_hash, problems=problems)
 

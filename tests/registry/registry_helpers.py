@@ -64,3 +64,13 @@ def approve_latest(store, draft_id: str = "d-0001", flags: list[Flag] | None = N
 
     args = {"owner_name": OWNER, "owner_role": ROLE, "confirm": True, "flags": flags or [], **kwargs}
     return approve(store, draft_id, **args)
+
+
+def bypass_protection(store):
+    """Drop the immutability triggers, as someone editing the database file by hand would."""
+    from app.registry.schema import PROTECTION_TRIGGERS
+
+    conn = store._conn()
+    for trigger in PROTECTION_TRIGGERS:
+        conn.execute(f"DROP TRIGGER {trigger}")
+    return conn

@@ -6,7 +6,7 @@ import json
 
 import pytest
 import typer
-from registry_helpers import OWNER, ROLE, make_draft
+from registry_helpers import OWNER, ROLE, bypass_protection, make_draft
 from typer.testing import CliRunner
 
 from app.cli.registry_cmd import register
@@ -108,8 +108,7 @@ def test_errors_are_one_line_and_tampering_fails_verify(cli, stored):
     assert missing.exit_code == 2 and "no draft with id 'nope'" in missing.stderr
     refused = cli("export", "d-0001")
     assert refused.exit_code == 2 and "not approved" in refused.stderr
-    conn = stored._conn()
-    conn.execute("DROP TRIGGER audit_no_update")
+    conn = bypass_protection(stored)
     conn.execute("UPDATE audit SET actor = 'Mallory Evil'")
     verify = cli("audit", "verify", "--format", "json")
     assert verify.exit_code == 1 and json.loads(verify.stdout)["ok"] is False

@@ -13,7 +13,7 @@ from pathlib import Path
 import docx
 import pytest
 import yaml
-from registry_helpers import OWNER, ROLE, approve_latest, make_draft, make_sop
+from registry_helpers import OWNER, ROLE, approve_latest, bypass_protection, make_draft, make_sop
 
 from app.registry import export as export_mod
 from app.registry.docx_export import docx_bytes
@@ -41,8 +41,8 @@ def test_unapproved_draft_is_not_exported(store, created, tmp_path):
 
 def test_tampered_content_is_refused(store, created, tmp_path):
     approve_latest(store)
-    store._conn().execute("UPDATE versions SET draft_json = replace(draft_json, 'one business day', 'one week') "
-                          "WHERE version = 2")
+    bypass_protection(store).execute(
+        "UPDATE versions SET draft_json = replace(draft_json, 'one business day', 'one week') WHERE version = 2")
     with pytest.raises(ExportError, match="does not match what was approved"):
         export(store, "d-0001", tmp_path / "reg")
     assert _files(tmp_path / "reg") == [] if (tmp_path / "reg").exists() else True
@@ -52,7 +52,7 @@ def test_tampered_content_is_refused(store, created, tmp_path):
 def test_tampered_approval_hash_is_refused(store, created, tmp_path):
     """Rewriting content and approval together still disagrees with the audit log."""
     approve_latest(store)
-    conn = store._conn()
+    conn = bypass_protection(store)
     conn.execute("UPDATE versions SET draft_json = replace(draft_json, 'one business day', 'one week') "
                  "WHERE version = 2")
     forged = store.get_draft("d-0001").draft.sop.content_hash()

@@ -6,7 +6,7 @@ import sqlite3
 import threading
 
 import pytest
-from registry_helpers import make_draft
+from registry_helpers import approve_latest, bypass_protection, make_draft
 
 from app.models import Statement
 from app.registry.errors import ConflictError, NotFound
@@ -39,6 +39,23 @@ def test_wal_foreign_keys_and_migrations_recorded_once(tmp_path):
     assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert [r[0] for r in conn.execute("SELECT version FROM schema_version")] == list(range(1, len(MIGRATIONS) + 1))
     again.close()
+
+
+def test_an_older_database_is_migrated_in_order(tmp_path, monkeypatch):
+    from app.registry import schema
+
+    path = tmp_path / "old.db"
+    monkeypatch.setattr(schema, "MIGRATIONS", MIGRATIONS[:1])
+    old = Store(path)
+    old.create_draft(make_draft(), author="Ana Lopez")
+    old._conn().execute("UPDATE versions SET title = 'editable before step 2'")
+    old.close()
+    monkeypatch.setattr(schema, "MIGRATIONS", MIGRATIONS)
+    new = Store(path)
+    assert new.get_draft("d-0001").version == 1 and new.verify_audit().ok
+    with pytest.raises(sqlite3.IntegrityError, match="immutable"):
+        new._conn().execute("UPDATE versions SET title = 'not any more'")
+    new.close()
 
 
 def _edited(record, text):
@@ -99,37 +116,41 @@ def test_audit_chain_verifies_and_rows_cannot_be_updated(store, created):
         store._conn().execute("DELETE FROM audit")
 
 
-def _bypass_triggers(store):
-    conn = store._conn()
-    conn.execute("DROP TRIGGER audit_no_update")
-    conn.execute("DROP TRIGGER audit_no_delete")
-    return conn
-
-
 def test_edited_audit_row_is_detected(store, created):
     store.save_version("d-0001", created.draft, author="Ana Lopez", reason="second", expected_version=1)
-    conn = _bypass_triggers(store)
+    conn = bypass_protection(store)
     conn.execute("UPDATE audit SET actor = 'Mallory Evil' WHERE seq = 1")
     problems = " ".join(store.verify_audit().problems)
     assert "audit row 1 (created): content does not match its hash" in problems
-    assert "trigger audit_no_update was removed" in problems
+    assert "protection trigger audit_no_update was removed" in problems
 
 
 def test_deleted_audit_rows_are_detected(store, created):
     for n in range(3):
         store.save_version("d-0001", created.draft, author="Ana Lopez", reason=f"save {n}", expected_version=n + 1)
-    conn = _bypass_triggers(store)
+    conn = bypass_protection(store)
     conn.execute("DELETE FROM audit WHERE seq = 2")
     assert any("missing (deleted)" in p for p in store.verify_audit().problems)
     conn.execute("DELETE FROM audit WHERE seq = 4")  # the last row: only the head notices
     assert any("cut off the end" in p for p in store.verify_audit().problems)
 
 
+def test_versions_approvals_and_waivers_cannot_be_changed(store, created):
+    approve_latest(store)
+    conn = store._conn()
+    for statement in ("UPDATE versions SET draft_json = '{}'", "DELETE FROM versions",
+                      "UPDATE approvals SET approval_json = '{}'", "DELETE FROM approvals"):
+        with pytest.raises(sqlite3.IntegrityError, match="immutable|append-only"):
+            conn.execute(statement)
+    conn.execute("UPDATE versions SET status = 'exported' WHERE version = 2")  # the workflow state may change
+
+
 def test_version_content_edited_outside_the_store_is_detected(store, created):
-    store._conn().execute("UPDATE versions SET draft_json = replace(draft_json, 'accurate', 'rough')")
-    report = store.verify_audit()
-    assert not report.ok
-    assert report.problems == ["draft d-0001 v1: stored content differs from the audited content"]
+    conn = bypass_protection(store)
+    conn.execute("UPDATE versions SET draft_json = replace(draft_json, 'accurate', 'rough')")
+    problems = store.verify_audit().problems
+    assert "draft d-0001 v1: stored content differs from the audited content" in problems
+    assert "protection trigger versions_immutable was removed" in problems
 
 
 def test_connections_of_finished_threads_are_closed(store, created):
