@@ -44,7 +44,10 @@ def check_exportable(store: Store, record: DraftRecord) -> None:
     """Refuse unless the version is approved and its stored content still matches the approval."""
     where = f"draft {record.draft_id} v{record.version}"
     if record.status not in ("approved", "exported") or record.approval is None:
-        raise ExportError(f"{where} is {record.status}, not approved; only approved versions are exported")
+        current = store.current_approved(record.draft.sop.metadata.sop_id)
+        hint = f"; the version in force is {current.draft_id} v{current.version} (--version {current.version})" \
+            if current and current.draft_id == record.draft_id else ""
+        raise ExportError(f"{where} is {record.status}, not approved; only approved versions are exported{hint}")
     actual = record.draft.sop.content_hash()
     audited = (store.audited_approval(record.draft_id, record.version) or {}).get("content_hash")
     if actual != record.approval.content_hash or audited != record.approval.content_hash:

@@ -30,6 +30,8 @@ def template_env(templates_dir: Path | None = None):
     """A strict Jinja2 environment: the team's folder first, then the shipped templates."""
     import jinja2
 
+    if templates_dir is not None and not Path(templates_dir).is_dir():
+        raise ExportError(f"templates folder {templates_dir} does not exist (registry.templates_dir)")
     search = [str(p) for p in (templates_dir, default_templates_dir()) if p is not None]
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(search), undefined=jinja2.StrictUndefined,
                              autoescape=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)

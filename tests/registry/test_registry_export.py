@@ -39,6 +39,22 @@ def test_unapproved_draft_is_not_exported(store, created, tmp_path):
     assert not (tmp_path / "reg").exists()
 
 
+def test_an_unapproved_edit_points_to_the_version_in_force(store, created, tmp_path):
+    approved = approve_latest(store)
+    from app.registry.workflow import edit
+
+    edit(store, "d-0001", approved.draft.sop, author="Ana Lopez", reason="minor", expected_version=2)
+    with pytest.raises(ExportError, match=r"v3 is draft.*in force is d-0001 v2 \(--version 2\)"):
+        export(store, "d-0001", tmp_path / "reg")
+    assert export(store, "d-0001", tmp_path / "reg", version=2, git_commit=False).version == 2
+
+
+def test_missing_team_templates_folder_is_a_clear_error(store, created, tmp_path):
+    approve_latest(store)
+    with pytest.raises(ExportError, match="templates folder .*nowhere does not exist"):
+        export(store, "d-0001", tmp_path / "reg", templates_dir=tmp_path / "nowhere")
+
+
 def test_tampered_content_is_refused(store, created, tmp_path):
     approve_latest(store)
     bypass_protection(store).execute(
