@@ -42,19 +42,19 @@ def counts(flags: list[Flag]) -> dict[str, int]:
 
 
 def render_flags(title: str, flags: list[Flag]) -> None:
-    """Print one SOP's findings as a table."""
-    from rich.table import Table
+    """Print one SOP's findings, one block per finding (readable in a narrow terminal)."""
+    from rich.markup import escape
 
-    if not flags:
-        console.print(f"[green]{title}: no findings[/]")
-        return
-    table = Table(title=title, show_lines=True)
-    for column in ("severity", "rule", "section", "message", "evidence", "suggestion"):
-        table.add_column(column, overflow="fold")
+    tally = ", ".join(f"{s}: {n}" for s, n in counts(flags).items() if n) or "no findings"
+    console.print(f"[bold]{escape(title)}[/]: {tally}", highlight=False)
     for f in flags:
         style = SEVERITY_STYLE[f.severity]
-        table.add_row(f"[{style}]{f.severity}[/]", f.rule, f.section, f.message, f.evidence, f.suggestion)
-    console.print(table)
+        advisory = " (advisory)" if f.advisory else ""
+        console.print(f"  [{style}]{f.severity.upper()}[/] {f.rule}{advisory} [dim]\\[{f.section}][/]", highlight=False)
+        console.print(f"    {escape(f.message)}", highlight=False)
+        if f.evidence:
+            console.print(f"    [dim]evidence:[/] {escape(f.evidence)}", highlight=False)
+        console.print(f"    [dim]fix:[/] {escape(f.suggestion)}", highlight=False)
 
 
 def _with_advisory(ctx: typer.Context, sop, flags: list[Flag]) -> list[Flag]:

@@ -99,3 +99,11 @@ def test_stored_draft_includes_drafting_flags(services):
     assert result.exit_code == 1, result.output
     rules = [f["rule"] for f in json.loads(result.stdout)["flags"]]
     assert rules[0] == "prompt-injection" and "unsupported-claim" in rules  # cites chunks the draft never saw
+
+
+def test_text_output_explains_each_finding(services):
+    result = invoke(services, str(LABELLED / "24-chat-summaries-someone-checks.md"))
+    assert result.exit_code == 1
+    text = " ".join(result.stdout.split())  # rich wraps long lines
+    assert "blocker: 1" in text and "BLOCKER missing-human-review" in text
+    assert 'evidence: Step 2 (no actor): "Someone checks the themes' in text
