@@ -21,6 +21,11 @@ if TYPE_CHECKING:
 
 _ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)[ \t#]*$")
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
+# Link targets carry no meaning for the embedding but cost many tokens (the model reads 256 at most).
+# Markup is left out for the same reason: table rules, HTML tags, emphasis marks, heading hashes.
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_BARE_URL = re.compile(r"<?(?:https?://|mailto:)[^\s<>]+>?")
+_MARKUP = re.compile(r"^[ \t]*\|?[ \t]*:?-{3,}.*$|<[^>\n]{1,200}>|\*\*|__|`+|[-=~*]{3,}|^#{1,6}[ \t]+", re.M)
 HEADING_SEPARATOR = " > "
 
 
@@ -50,8 +55,9 @@ class Chunk:
 
     @property
     def embed_text(self) -> str:
-        """What is embedded: the heading path gives a short chunk its context."""
-        return f"{self.heading}\n\n{self.text}" if self.heading else self.text
+        """What is embedded: heading path for context, link targets and bare URLs left out."""
+        text = _BARE_URL.sub("", _MARKUP.sub("", _MD_LINK.sub(r"\1", self.text)))
+        return f"{self.heading}\n\n{text}" if self.heading else text
 
 
 def chunk_id_for(source: str, text: str) -> str:

@@ -11,6 +11,8 @@ from ingest.loaders.base import ExtractedDoc
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(---|\.\.\.)[ \t]*(\n|\Z)", re.S)
 _LIQUID_COMMENT = re.compile(r"{%-?\s*comment\s*-?%}.*?{%-?\s*endcomment\s*-?%}", re.S)
+# `{% page "/x" %}` and `{% link "https://..." %}` stand for a URL: keep the URL.
+_LIQUID_LINK = re.compile(r"""{%-?\s*(?:page|link)\s+["']([^"']*)["']\s*-?%}""")
 _LIQUID_TAG = re.compile(r"{%.*?%}", re.S)
 _LIQUID_OUTPUT = re.compile(r"{{.*?}}", re.S)
 _BLANK_RUNS = re.compile(r"\n{3,}")
@@ -29,8 +31,9 @@ def split_front_matter(text: str) -> tuple[dict, str]:
 
 
 def strip_liquid(text: str) -> str:
-    """Remove Liquid comments, tags (``{% ... %}``) and output (``{{ ... }}``)."""
+    """Remove Liquid comments, tags (``{% ... %}``) and output (``{{ ... }}``); link tags become their URL."""
     text = _LIQUID_COMMENT.sub("", text)
+    text = _LIQUID_LINK.sub(r"\1", text)
     text = _LIQUID_TAG.sub("", text)
     return _LIQUID_OUTPUT.sub("", text)
 

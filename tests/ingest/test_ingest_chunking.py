@@ -78,3 +78,13 @@ def test_pdf_chunks_keep_their_page_and_identical_chunks_are_kept_once():
     doc = ExtractedDoc(text=text, kind="pdf", pages=[(1, 0, 24), (2, 26, 50)])
     chunks = chunk_document(doc, "scan.pdf", IngestSettings())
     assert len(chunks) == 1 and chunks[0].page == 1
+
+
+def test_embedded_text_has_heading_context_but_no_link_targets_or_markup():
+    from ingest.chunking import Chunk
+
+    text = ("## Forms\n| Form | Use |\n| --- | --- |\n"
+            "| **SF-50** | see [the guide](https://example.gov/guide?x=1) or <a href=\"mailto:hr@x.gov\">HR</a> |")
+    chunk = Chunk(chunk_id="c", source="s.md", text=text,
+                  start=0, end=0, heading="Travel > Forms", page=None, content_hash="")
+    assert chunk.embed_text == "Travel > Forms\n\nForms\n| Form | Use |\n\n| SF-50 | see the guide or HR |"

@@ -38,7 +38,8 @@ CHILD = textwrap.dedent(
 def _corpus(root: Path, files: int) -> Path:
     root.mkdir()
     for n in range(files):
-        paragraphs = [f"## Part {p}\n\nProcedure {n} step {p}: record the result in ledger {n * 10 + p}." for p in range(3)]
+        paragraphs = [f"## Part {p}\n\nProcedure {n} step {p}: record the result in ledger {n * 10 + p}."
+                      for p in range(3)]
         (root / f"proc-{n:02d}.md").write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
     return root
 

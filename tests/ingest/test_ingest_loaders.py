@@ -56,7 +56,7 @@ def test_markdown_front_matter_and_liquid_are_stripped(tmp_path):
     assert doc.title == "Leave"
     assert doc.metadata == {"title": "Leave", "keywords": "pto"}
     assert "{%" not in doc.text and "{{" not in doc.text and "internal only" not in doc.text
-    assert "## Sick leave" in doc.text and "See [forms]()." in doc.text
+    assert "## Sick leave" in doc.text and "See [forms](/forms)." in doc.text
 
 
 def test_html_drops_scripts_and_keeps_structure(tmp_path):
