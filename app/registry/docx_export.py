@@ -32,6 +32,7 @@ def approval_rows(sop: SOP, approval: Approval) -> list[tuple[str, str]]:
         ("Approved by", approval.approver),
         ("Approved at (UTC)", yaml_value(approval.approved_at)),
         ("Effective date", approval.effective_date.isoformat()),
+        ("Review cadence (months)", str(approval.review_cadence_months)),
         ("Next review date", approval.next_review_date.isoformat()),
         ("Content hash (SHA-256)", approval.content_hash),
     ]
