@@ -17,6 +17,9 @@ SEVERITY_ORDER = {"blocker": 0, "warning": 1, "info": 2}
 SECTION_ORDER = {name: i for i, name in enumerate(["title", "metadata", *SECTION_TITLES])}
 # Drafting-time findings that stay whatever the text now says.
 ALWAYS_KEPT = {"prompt-injection"}
+# Drafting-time findings about an empty section: they hold until someone fills it.
+WHILE_EMPTY = {"no-evidence", "drafting-error"}
+CITATION_RULES = {"unsupported-claim", "uncited-statement"}
 QUOTED = re.compile(r'"([^"]+)"')
 
 
@@ -49,19 +52,42 @@ def critique(
     return sort_flags(flags)
 
 
-def _still_applies(flag: Flag, sop_text: str) -> bool:
+def _plain(text: str) -> str:
+    """Evidence text without quotes, ellipsis or case/whitespace differences."""
+    quoted = QUOTED.findall(text)
+    body = quoted[0] if len(quoted) == 1 and text.strip().startswith('"') else text
+    return " ".join(body.rstrip("…").split()).lower()
+
+
+def _section_empty(sop: SOP, section: str) -> bool:
+    value = getattr(sop, section, None)
+    if isinstance(value, list) or value is None:
+        return not value
+    return not any(v for k, v in value.model_dump().items() if k != "citations")
+
+
+def _still_applies(flag: Flag, sop: SOP, sop_text: str) -> bool:
     if flag.rule in ALWAYS_KEPT:
         return True
-    quoted = [q.rstrip("….").strip() for q in QUOTED.findall(flag.evidence)] or [flag.evidence.strip()]
-    normalised = " ".join(sop_text.split()).lower()
-    return any(q and " ".join(q.split()).lower() in normalised for q in quoted)
+    if flag.rule in WHILE_EMPTY:
+        return _section_empty(sop, flag.section)
+    evidence = _plain(flag.evidence)
+    return not evidence or evidence in sop_text
 
 
 def critique_draft(draft: Draft, catalogue: Catalogue, *, today: date | None = None) -> list[Flag]:
-    """The critique of a draft's SOP with its chunks, plus the drafting-time flags that still apply."""
-    flags = critique(draft.sop, catalogue, today=today, chunks=draft.chunks)
-    sop_text = "\n".join(u.text for u in units_for(draft.sop, ["*"]))
-    kept = [f for f in draft.flags if _still_applies(f, sop_text)]
+    """The critique of a draft's SOP with its chunks, plus the drafting-time flags that still apply.
+
+    Where drafting already flagged a statement as unsupported, the critique's own
+    citation finding on the same statement is dropped (one finding per problem).
+    """
+    sop = draft.sop
+    texts = [item.as_text() for _, item in sop.cited_items()] + [u.text for u in units_for(sop, ["*"])]
+    sop_text = " ".join(" ".join(texts).split()).lower()
+    kept = [f for f in draft.flags if _still_applies(f, sop, sop_text)]
+    drafted = {_plain(f.evidence) for f in kept if f.rule == "unsupported-claim"}
+    flags = [f for f in critique(sop, catalogue, today=today, chunks=draft.chunks)
+             if not (f.rule in CITATION_RULES and any(d.startswith(_plain(f.evidence)) for d in drafted))]
     return sort_flags(flags + kept)
 
 

@@ -72,7 +72,7 @@ def check_provenance(rule: Rule, ctx: Context) -> Iterator[Flag]:
         if missing:
             reasons.append("not found in its sources: " + ", ".join(missing))
         if reasons:
-            yield make_flag(rule, path.split(".")[0], quote(text), "; ".join(reasons))
+            yield make_flag(rule, path.split(".")[0], quote(item.as_text()), "; ".join(reasons))
 
 
 def check_uncited(rule: Rule, ctx: Context) -> Iterator[Flag]:
@@ -81,4 +81,4 @@ def check_uncited(rule: Rule, ctx: Context) -> Iterator[Flag]:
         return
     for path, item in ctx.sop.cited_items():
         if not item.citations:
-            yield make_flag(rule, path.split(".")[0], quote(item_text(item)))
+            yield make_flag(rule, path.split(".")[0], quote(item.as_text()))

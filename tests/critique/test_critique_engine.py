@@ -168,3 +168,20 @@ def test_critique_draft_keeps_drafting_flags_that_still_apply(catalogue):
     kept = {f.flag_id for f in flags}
     assert live.flag_id in kept and injection.flag_id in kept and stale.flag_id not in kept
     assert blockers(flags) == [injection]
+
+
+def test_drafting_flags_on_steps_and_empty_sections(catalogue):
+    sop = complete_sop(escalation=[])
+    step = sop.steps[1]
+    chunks = {"c1": ChunkRef(chunk_id="c1", source="notes.md", text="Ask Copilot for a summary.")}
+    sop.steps[1] = step.model_copy(update={"citations": ["c9"]})
+    unsupported = Flag(rule="unsupported-claim", severity="blocker", section="steps",
+                       message="Procedure: cites sources that were never shown (c9).", evidence=sop.steps[1].as_text())
+    empty = Flag(rule="no-evidence", severity="warning", section="escalation", message="m", evidence="searched for: x")
+    draft = Draft(draft_id="d2", task="t", sop=sop, chunks=chunks, flags=[unsupported, empty])
+    flags = critique_draft(draft, catalogue)
+    citation_flags = [f for f in flags if f.rule == "unsupported-claim"]
+    assert citation_flags == [unsupported]  # the engine's own finding on that step is not repeated
+    assert empty in flags
+    filled = draft.model_copy(update={"sop": complete_sop()})
+    assert empty not in critique_draft(filled, catalogue)
