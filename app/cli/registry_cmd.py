@@ -29,13 +29,14 @@ def _clear_errors(command: Callable) -> Callable:
     return wrapper
 
 
-def _flags(ctx: typer.Context, record, draft=None) -> list:  # noqa: ANN001 - DraftRecord, Draft
+def _flags(ctx: typer.Context, draft) -> list:  # noqa: ANN001 - Draft
     from app.critique import critique_draft
 
     try:
-        return critique_draft(draft or record.draft, services(ctx).catalogue)
+        return critique_draft(draft, services(ctx).catalogue)
     except Exception as exc:  # noqa: BLE001 - e.g. a broken team catalogue: one clear line
-        raise RegistryError(f"critique of {record.draft_id} failed, so it cannot be signed off: {exc}") from exc
+        raise RegistryError(f"critique of {draft.draft_id} failed, so nothing can be waived or signed off: "
+                            f"{exc}") from exc
 
 
 def _indexed_source_hashes(svc) -> dict[str, str] | None:  # noqa: ANN001 - Services
@@ -135,7 +136,8 @@ def _review_commands(app: typer.Typer) -> None:
         from app.registry.workflow import waive
 
         store = services(ctx).store
-        waiver = waive(store, draft_id, flag_id, reason=reason, author=by, flags=_flags(ctx, store.get_draft(draft_id)))
+        flags = _flags(ctx, store.get_draft(draft_id).draft)
+        waiver = waive(store, draft_id, flag_id, reason=reason, author=by, flags=flags)
         emit(fmt, waiver, _lines([f"Waived {flag_id} [{waiver.rule}] on {draft_id} by {waiver.author}."], ""))
 
     @app.command("approve")
@@ -151,7 +153,7 @@ def _review_commands(app: typer.Typer) -> None:
 
         svc = services(ctx)
         record = svc.store.get_draft(draft_id)
-        flags = _flags(ctx, record, signoff_preview(record.draft, owner, role))
+        flags = _flags(ctx, signoff_preview(record.draft, owner, role))
         current = _indexed_source_hashes(svc)
         approved = approve(svc.store, draft_id, owner_name=owner, owner_role=role, confirm=yes, flags=flags,
                            approver=approver, expected_version=record.version, current_source_hashes=current)

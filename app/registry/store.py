@@ -204,10 +204,11 @@ class Store:
             return latest
         theirs = self._record(conn, draft_id, latest)
         diff = diff_sops(theirs.draft.sop, draft.sop, old_label=f"saved v{latest}", new_label="yours")
+        titles = ", ".join(d.title for d in diff) or "none"
         raise ConflictError(
             f"draft {draft_id} changed while you edited: you started from v{expected_version}, but "
             f"{theirs.author} saved v{latest} at {theirs.created_at:%Y-%m-%d %H:%M} UTC. Nothing was "
-            f"overwritten; merge and save again on v{latest}. Sections that differ:\n{format_diff(diff)}",
+            f"overwritten; merge and save again on v{latest}. Sections that differ: {titles}.\n{format_diff(diff)}",
             diff=diff, latest_version=latest)
 
     def save_version(self, draft_id: str, draft: Draft, *, author: str, reason: str,

@@ -173,8 +173,8 @@ def approve(store: Store, draft_id: str, *, owner_name: str, owner_role: str, co
     return store.get_draft(draft_id, approval.version)
 
 
-def _approved_copy(store: Store, conn: sqlite3.Connection, record: DraftRecord, owner_name: str, owner_role: str, approver: str,
-                   flags: list[Flag], today: date, sources: dict[str, str]) -> tuple[Draft, Approval]:
+def _approved_copy(store: Store, conn: sqlite3.Connection, record: DraftRecord, owner_name: str, owner_role: str,
+                   approver: str, flags: list[Flag], today: date, sources: dict[str, str]) -> tuple[Draft, Approval]:
     sop = record.draft.sop
     sop_id = sop.metadata.sop_id or f"SOP-{record.draft_id}"
     prior = conn.execute("SELECT COUNT(*) FROM approvals WHERE sop_id = ?", (sop_id,)).fetchone()[0]

@@ -73,7 +73,7 @@ def test_stale_save_conflicts_with_a_section_diff(store, created):
     assert err.latest_version == 2
     assert [d.section for d in err.diff] == ["purpose"]
     assert "+- Reviewer B's purpose." in err.diff[0].lines and "-- Reviewer A's purpose." in err.diff[0].lines
-    assert "Ana Lopez saved v2" in str(err)
+    assert "Ana Lopez saved v2" in str(err) and "Sections that differ: Purpose." in str(err)
     assert store.get_draft("d-0001").draft.sop.purpose[0].text == "Reviewer A's purpose."
 
 
