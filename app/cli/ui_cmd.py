@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 import subprocess
 import sys
@@ -23,7 +24,7 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def streamlit_command(port: int, host: str) -> list[str]:
+def streamlit_command(port: int, host: str, max_upload_mb: float = 50.0) -> list[str]:
     """The ``streamlit run`` command line for the UI (headless, no usage statistics)."""
     return [
         sys.executable, "-m", "streamlit", "run", str(APP_SCRIPT),
@@ -34,6 +35,7 @@ def streamlit_command(port: int, host: str) -> list[str]:
         "--server.fileWatcherType", "none",
         "--client.showErrorDetails", "none",
         "--client.toolbarMode", "minimal",
+        "--server.maxUploadSize", str(max(1, math.ceil(max_upload_mb))),
     ]
 
 
@@ -53,7 +55,7 @@ def register(app: typer.Typer) -> None:
         env = {**os.environ, "SOPDRAFT_DATA_DIR": str(settings.data_dir)}
         typer.echo(f"sopdraft UI on http://{host}:{port}  (data: {settings.data_dir}; Ctrl+C to stop)")
         try:
-            code = subprocess.call(streamlit_command(port, host), env=env)
+            code = subprocess.call(streamlit_command(port, host, settings.ingest.max_file_mb), env=env)
         except KeyboardInterrupt:
             code = 0
         raise typer.Exit(code)

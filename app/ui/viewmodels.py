@@ -49,18 +49,21 @@ def _words(text: str) -> set[str]:
 
 
 def cited_span(text: str, statements: list[str]) -> tuple[int, int] | None:
-    """The sentence of ``text`` that shares the most words with ``statements`` (None if none does)."""
+    """The sentence of ``text`` that best matches ``statements`` (None if none shares 2+ words).
+
+    Shared words are weighted by the square root of the sentence length, so neither a short
+    heading nor a long paragraph wins just by its size.
+    """
     wanted = set().union(*(_words(s) for s in statements)) if statements else set()
     best, best_score = None, 0.0
     for match in _SENTENCE.finditer(text):
         words = _words(match.group())
-        if not words:
-            continue
-        score = len(words & wanted) / len(words)
+        shared = len(words & wanted)
+        score = shared / len(words) ** 0.5 if shared >= 2 else 0.0
         if score > best_score:
             start = match.start() + len(match.group()) - len(match.group().lstrip())
             best, best_score = (start, match.end()), score
-    return best if best_score >= 0.2 else None
+    return best
 
 
 def section_items(sop: SOP, section: str) -> list:

@@ -51,7 +51,7 @@ def _sops(ctx: AppContext, state: UIState) -> None:
     st.dataframe([_row(r, today, (r.draft_id, r.version) in drifted) for r in records],
                  hide_index=True, width="stretch")
     for record in records:
-        _sop_panel(ctx, state, record)
+        _sop_panel(ctx, state, record, expanded=len(records) <= 3)
 
 
 def _row(record: DraftRecord, today: date, drifted: bool) -> dict:
@@ -76,9 +76,9 @@ def _drift_check(ctx: AppContext, state: UIState) -> None:
                    "since approval; review it early.", icon=":material/difference:")
 
 
-def _sop_panel(ctx: AppContext, state: UIState, record: DraftRecord) -> None:
+def _sop_panel(ctx: AppContext, state: UIState, record: DraftRecord, expanded: bool) -> None:
     approval = record.approval
-    with st.expander(f"{approval.sop_id} {approval.doc_version} · {record.draft.sop.title}"):
+    with st.expander(f"{approval.sop_id} {approval.doc_version} · {record.draft.sop.title}", expanded=expanded):
         st.caption(f"Content hash {approval.content_hash[:16]} · approved by {escape_markdown(approval.approver)} "
                    f"on {approval.approved_at:%Y-%m-%d %H:%M} UTC · {len(approval.waivers)} waiver(s)")
         if st.button("Export Markdown, DOCX and JSON to the registry", key=f"export-{record.draft_id}-{record.version}",
@@ -91,6 +91,7 @@ def _sop_panel(ctx: AppContext, state: UIState, record: DraftRecord) -> None:
         for col, path in zip(cols, files):
             col.download_button(f"Download {path.suffix[1:].upper()}", data=path.read_bytes,
                                 file_name=path.name, mime=MIME.get(path.suffix[1:]), icon=":material/download:",
+                                on_click="ignore",
                                 key=f"dl-{record.draft_id}-{record.version}-{path.suffix}")
 
 

@@ -16,6 +16,8 @@ from app.ui.components import (
 from app.ui.section_text import EDITABLE_SECTIONS, apply_section, field_help, section_to_text
 from app.ui.state import AppContext, UIState
 
+PASSAGE_HEIGHT = 220  # px: long passages scroll inside their box, so several fit beside the editor
+
 
 def current_flags(ctx: AppContext, state: UIState, record: DraftRecord) -> list[Flag]:
     """The critique of this exact version (computed once per version; versions never change)."""
@@ -160,9 +162,9 @@ def section_sources(record: DraftRecord, section: str) -> None:
     if not evidence:
         st.caption("No source passage was found for this section.")
     for view in evidence:
-        with st.container(border=True):
-            cited = f"cited by item {', '.join(map(str, view.cited_by))}" if view.cited_by else "retrieved, not cited"
-            st.caption(f"{escape_markdown(view.where)} · {escape_markdown(view.chunk.chunk_id)} · {cited}")
+        cited = f"cited by item {', '.join(map(str, view.cited_by))}" if view.cited_by else "retrieved, not cited"
+        st.caption(f"{escape_markdown(view.where)} · {escape_markdown(view.chunk.chunk_id)} · {cited}")
+        with st.container(border=True, height=PASSAGE_HEIGHT):
             highlighted_passage(view.chunk.text, view.span)
 
 

@@ -1,0 +1,176 @@
+"""The real thing: ``streamlit run`` on a free loopback port, driven by Debian's Chromium.
+
+Ingests a notes folder, drafts with the fake provider, approves, exports, downloads the
+Markdown and checks the exported file carries the approval metadata. With
+``SOPDRAFT_SCREENSHOTS=1`` it also saves a screenshot of each page to docs/screenshots/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from app.services import Services
+from app.settings import Settings
+from tests.ui.ui_helpers import MEETING_NOTES, OWNER, TASK
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parents[2]
+SCREENSHOTS = REPO / "docs" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SLOW = 120_000  # ms: drafting on a busy 2-core machine
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {proc.returncode}: {proc.stdout.read()}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"streamlit did not answer at {url} within {timeout} s")
+
+
+@pytest.fixture
+def server(ui_env: Settings):
+    """``streamlit run app/ui/app.py`` as ``sopdraft ui`` starts it, on a free loopback port."""
+    from app.cli.ui_cmd import streamlit_command
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run 'make browser-deps'")
+    port = _free_port()
+    proc = subprocess.Popen(streamlit_command(port, "127.0.0.1", ui_env.ingest.max_file_mb), cwd=REPO, env=dict(os.environ),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, proc)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture
+def page(server: str):
+    """A Chromium page (Debian's build; Playwright's own browsers cannot be downloaded here)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        tab = browser.new_page(viewport={"width": 1440, "height": 1200}, accept_downloads=True)
+        tab.set_default_timeout(30_000)
+        tab.goto(server)
+        yield tab
+        browser.close()
+
+
+def _shot(page, name: str) -> None:  # noqa: ANN001 - playwright Page
+    if os.environ.get("SOPDRAFT_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.wait_for_timeout(500)  # let the last delta paint
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def _nav(page, title: str) -> None:  # noqa: ANN001 - playwright Page
+    page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
+    page.get_by_role("heading", name=title if title != "Draft" else "Draft an SOP").first.wait_for()
+
+
+def _resolve_blockers(settings: Settings) -> str:
+    """Name the owner and waive the open blockers through the workflow (the AppTest flow does it by hand)."""
+    from app.critique import critique_draft
+    from app.registry import workflow
+
+    services = Services(settings)
+    try:
+        store = services.store
+        [summary] = store.list_drafts()
+        record = store.get_draft(summary.draft_id)
+        meta = record.draft.sop.metadata.model_copy(update={"owner_name": OWNER, "owner_role": "Operations Manager"})
+        record = workflow.edit(store, record.draft_id, record.draft.sop.model_copy(update={"metadata": meta}),
+                               author=OWNER, reason="Named the owner", expected_version=record.version)
+        flags = critique_draft(record.draft, services.catalogue)
+        for flag in workflow.unresolved_blockers(flags, record.waivers):
+            workflow.waive(store, record.draft_id, flag.flag_id, author=OWNER, flags=flags,
+                           reason="Checked against the meeting notes by the owner; acceptable as written.")
+        return record.draft_id
+    finally:
+        services.close()
+
+
+def test_draft_approve_export_in_a_real_browser(page, ui_env: Settings, tmp_path: Path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    shutil.copy(MEETING_NOTES, notes / MEETING_NOTES.name)
+
+    page.get_by_text("No sources yet").wait_for()
+    _shot(page, "0-empty-sources")
+    page.get_by_label("…or a folder (or file) on this machine").fill(str(notes))
+    page.get_by_role("button", name="Ingest").click()
+    page.get_by_text("Ingest finished").wait_for(timeout=SLOW)
+    page.get_by_role("textbox", name="Search").fill("who checks the summary before it is posted")
+    page.get_by_role("textbox", name="Search").press("Enter")
+    page.get_by_text("score").first.wait_for()
+    _shot(page, "1-sources")
+
+    _nav(page, "Draft")
+    page.get_by_test_id("stMainBlockContainer").get_by_text("Chat model ready").wait_for()
+    page.get_by_label("What is the procedure for?").fill(TASK)
+    page.get_by_label("Your name (recorded as the author)").fill(OWNER)
+    _shot(page, "2-draft")
+    page.get_by_role("button", name="Draft").click()
+    page.get_by_role("heading", name="Review").wait_for(timeout=SLOW)
+    page.get_by_text("Still missing before approval").wait_for()
+    page.get_by_test_id("stRadio").get_by_text("Data rules").click()
+    page.get_by_text("cited by item").first.wait_for()
+    _shot(page, "3-review")
+
+    draft_id = _resolve_blockers(ui_env)
+    page.reload()
+    _nav(page, "Review")
+    page.get_by_text("No open blockers").wait_for()
+    page.get_by_text("I am the owner and I have reviewed this exact text").click()
+    approve = page.get_by_role("button", name="Approve version 2")
+    approve.wait_for()
+    page.wait_for_function("() => [...document.querySelectorAll('button')].some("
+                           "b => b.innerText.includes('Approve version 2') && !b.disabled)")
+    approve.click()
+    page.get_by_text("Approved:").wait_for()
+
+    _nav(page, "Registry")
+    page.get_by_role("button", name="Export Markdown, DOCX and JSON to the registry").click()
+    page.get_by_text("Exported").first.wait_for(timeout=SLOW)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download MD").click()
+    _shot(page, "4-registry")
+
+    downloaded = Path(download.value.path()).read_text(encoding="utf-8")
+    [exported] = list(ui_env.registry_dir.glob("*/*/*.md"))
+    assert downloaded == exported.read_text(encoding="utf-8")
+    assert f"approver: {OWNER}" in downloaded and "status: approved" in downloaded
+    index = json.loads((ui_env.registry_dir / "index.json").read_text(encoding="utf-8"))
+    assert draft_id in json.dumps(index)
