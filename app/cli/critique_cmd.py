@@ -107,6 +107,33 @@ def _lint_folder(ctx: typer.Context, folder: Path, today: date | None) -> tuple[
     return files, summary
 
 
+def _run_folder(ctx: typer.Context, folder: Path, day: date | None, fmt: OutputFormat) -> int:
+    """Lint every SOP file in ``folder``; the exit code."""
+    files, summary = _lint_folder(ctx, folder, day)
+    data = {"files": [{"path": e["path"], "flags": [flag_json(f) for f in e["flags"]]} for e in files],
+            "summary": summary}
+
+    def render() -> None:
+        for entry in files:
+            render_flags(entry["path"], entry["flags"])
+        for error in summary["errors"]:
+            console.print(f"[red]unreadable:[/] {error}", highlight=False)
+        console.print(f"{summary['files']} files: {summary['blocker']} blockers, {summary['warning']} "
+                      f"warnings, {summary['info']} info; {summary['files_with_blockers']} files blocked")
+
+    emit(fmt, data, render)
+    if summary["errors"]:
+        return 2
+    return 1 if summary["blocker"] else 0
+
+
+def _parse_day(today: str | None) -> date | None:
+    try:
+        return date.fromisoformat(today) if today else None
+    except ValueError:
+        fail(f"--today must be a date like 2026-11-27, not {today!r}")
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``critique`` command to ``app``."""
 
@@ -118,35 +145,16 @@ def register(app: typer.Typer) -> None:
         fmt: OutputFormat = FormatOption,
     ) -> None:
         """Flag vague language and missing controls. Exit 1 when a blocker remains."""
+        from app.critique import blockers
         from app.critique.catalogue import CatalogueError
 
-        try:
-            day = date.fromisoformat(today) if today else None
-        except ValueError:
-            fail(f"--today must be a date like 2026-11-27, not {today!r}")
+        day = _parse_day(today)
         try:
             services(ctx).catalogue
         except CatalogueError as exc:
             fail(str(exc))
         if Path(target).is_dir():
-            files, summary = _lint_folder(ctx, Path(target), day)
-            data = {"files": [{"path": e["path"], "flags": [flag_json(f) for f in e["flags"]]} for e in files],
-                    "summary": summary}
-
-            def render() -> None:
-                for entry in files:
-                    render_flags(entry["path"], entry["flags"])
-                for error in summary["errors"]:
-                    console.print(f"[red]unreadable:[/] {error}", highlight=False)
-                console.print(f"{summary['files']} files: {summary['blocker']} blockers, {summary['warning']} "
-                              f"warnings, {summary['info']} info; {summary['files_with_blockers']} files blocked")
-
-            emit(fmt, data, render)
-            if summary["errors"]:
-                raise typer.Exit(2)
-            raise typer.Exit(1 if summary["blocker"] else 0)
+            raise typer.Exit(_run_folder(ctx, Path(target), day, fmt))
         flags = _critique_target(ctx, target, day)
         emit(fmt, {"flags": [flag_json(f) for f in flags]}, lambda: render_flags(target, flags))
-        from app.critique import blockers
-
         raise typer.Exit(1 if blockers(flags) else 0)

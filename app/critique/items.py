@@ -1,0 +1,134 @@
+"""One line or table row of a hand-written SOP as a template item.
+
+Splits citations (``[src: a, b]``), ``Label: value`` and ``Label — value`` lines, finds the
+actor that opens a procedure line, and maps table columns onto item fields.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from app.critique.layout import Layout, strip_emphasis
+from app.models import Escalation, HistoryEntry, Record, Role, Step, Tool
+
+CITATION = re.compile(r"\s*\[src:\s*([^\]]*)\]\s*$", re.I)
+LABEL = re.compile(r"^(?P<label>[A-Za-z][\w '’/()&-]{0,48}?)\s*[:：]\s*(?P<value>.*)$")
+DASH = re.compile(r"^(?P<label>.{1,60}?)\s+[—–-]\s+(?P<value>.+)$")
+ARROW = re.compile(r"\s*(?:->|→|=>)\s*")
+# "If X, the agent tags it": the actor follows a leading condition.
+CONDITION = re.compile(r"^(?:if|when|after|before|once|where|whenever|on|for)\b", re.I)
+# "The Finance Clerk exports ...": a short noun phrase, then a verb in the third person.
+SUBJECT = re.compile(r"(?:the\s+|an?\s+)?((?:[\w&-]+\s+){0,3}?[\w&-]+)\s+(?!(?:is|was|has|does|as|its|this|his)\b)(?=[a-z]+s\b)",
+                     re.I)
+AGENT_SUFFIX = re.compile(r"(?:er|or|ist|ant|ee|ian|bot|pert)$", re.I)
+TABLE_ITEMS = {"roles": Role, "approved_tools": Tool, "steps": Step, "escalation": Escalation, "records": Record,
+               "history": HistoryEntry}
+FIELD_ORDER = {"roles": ("role", "responsibility"), "approved_tools": ("name", "use"),
+               "steps": ("actor", "action", "output", "check"), "escalation": ("trigger", "route", "timing"),
+               "records": ("what", "where", "retention"), "history": ("version", "date", "author", "change")}
+
+
+def split_citations(text: str) -> tuple[str, list[str]]:
+    """``"Do X. [src: a, b]"`` -> ``("Do X.", ["a", "b"])``."""
+    match = CITATION.search(text)
+    if not match:
+        return text.strip(), []
+    return text[: match.start()].strip(), ids(match.group(1))
+
+
+def ids(cell: str) -> list[str]:
+    return [c for c in re.split(r"[,\s]+", cell.strip()) if c]
+
+
+def split_label(text: str, max_words: int = 6) -> tuple[str, str] | None:
+    """``"**Owner:** Dana"`` -> ``("Owner", "Dana")`` when the label is short."""
+    match = LABEL.match(strip_emphasis(text))
+    if not match or len(match.group("label").split()) > max_words or match.group("label").lower() in ("http", "https"):
+        return None
+    return match.group("label").strip(), match.group("value").strip()
+
+
+def tool_aliases(name: str) -> list[str]:
+    """Short names a tool goes by: 'ERP assistant (SAP Joule)' -> ['SAP Joule']; 'X ("Bot")' -> ['X', 'Bot']."""
+    inner = re.findall(r"[(\"“]([^()\"”]+)[)\"”]", name)
+    outer = re.sub(r"\([^)]*\)|[\"“][^\"”]*[\"”]", " ", name).strip(" .,")
+    words = re.findall(r"\b[A-Z][A-Za-z]{3,}\b", outer)  # "Expensify Concierge audit" -> "Concierge flags ..."
+    return [n.strip() for n in [outer, *inner, *words] if n.strip() and len(n.split()) <= 3]
+
+
+def positional_columns(section: str, rows: list[list[str]]) -> dict[str, int]:
+    """Columns of a header-less table: the template's field order (a leading number column skipped)."""
+    numbered = section == "steps" and all(re.fullmatch(r"\d+\.?", r[0].strip() or "0") for r in rows if r)
+    offset = 1 if numbered else 0
+    return {name: i + offset for i, name in enumerate(FIELD_ORDER[section])}
+
+
+def item_from_row(section: str, row: list[str], columns: dict[str, int]) -> Any:
+    """One table row as a template item (None for an empty row)."""
+    def cell(name: str) -> str:
+        i = columns.get(name)
+        return row[i].strip() if i is not None and i < len(row) else ""
+
+    values = {name: cell(name) for name in FIELD_ORDER[section]}
+    if not any(values.values()):
+        return None
+    if section == "history":
+        return HistoryEntry.model_construct(**values)
+    return TABLE_ITEMS[section].model_construct(**values, citations=ids(cell("sources")))
+
+
+def item_from_text(section: str, text: str, cites: list[str]) -> Any:
+    """A roles/tools/escalation/records line as an item (``Label: rest`` splits the fields)."""
+    pair = split_label(text) or _dash(text)
+    first, rest = pair if pair else ("", text)
+    if section == "roles":
+        return Role.model_construct(role=first or text, responsibility=rest if first else "", citations=cites)
+    if section == "approved_tools":
+        return Tool.model_construct(name=first or text, use=rest if first else "", citations=cites)
+    if section == "records":
+        return Record.model_construct(what=first, where=rest, retention="", citations=cites)
+    parts = ARROW.split(text, maxsplit=1)
+    route = parts[1] if len(parts) == 2 else ""
+    return Escalation.model_construct(trigger=parts[0], route=route, timing="", citations=cites)
+
+
+def _dash(text: str) -> tuple[str, str] | None:
+    match = DASH.match(strip_emphasis(text))
+    if not match or len(match.group("label").split()) > 6:
+        return None
+    return match.group("label").strip(), match.group("value").strip()
+
+
+def split_actor(text: str, roles: list[str], layout: Layout) -> tuple[str, str]:
+    """``"Team Lead: check X"`` / ``"The Team Lead checks X"`` -> ``("Team Lead", ...)``; else ``("", text)``."""
+    plain = strip_emphasis(text)
+    pair = split_label(plain) or _dash(plain)
+    if pair and re.match(r"step\s*\d+", pair[0], re.I):
+        return split_actor(pair[1], roles, layout)
+    if pair and (layout.actor_nouns.search(pair[0]) or _known(pair[0], roles)):
+        return pair[0], pair[1]
+    starts = [0]
+    if CONDITION.match(plain):
+        starts = [m.end() for m in re.finditer(r",\s*", plain)]
+    for start in starts:
+        actor, rest = _subject(plain[start:], roles, layout)
+        if actor:
+            return actor, rest if start == 0 else plain
+    return "", text
+
+
+def _subject(text: str, roles: list[str], layout: Layout) -> tuple[str, str]:
+    """The role that opens ``text`` and the rest, or ``("", text)``."""
+    for role in sorted(roles, key=len, reverse=True):
+        match = re.match(rf"(?:the\s+)?{re.escape(role)}\s+(?=[a-z])", text, re.I)
+        if match:
+            return role, text[match.end():]
+    match = SUBJECT.match(text)
+    if match and (layout.actor_nouns.search(match.group(1).split()[-1]) or AGENT_SUFFIX.search(match.group(1))):
+        return match.group(1), text[match.end():]
+    return "", text
+
+
+def _known(label: str, roles: list[str]) -> bool:
+    return any(label.strip().lower() == r.strip().lower() for r in roles)
