@@ -87,3 +87,26 @@ def test_bad_team_file_names_file_and_rule(tmp_path, text, needle):
 def test_missing_team_file(tmp_path):
     with pytest.raises(CatalogueError, match="cannot read"):
         load_catalogue(tmp_path / "absent.yaml")
+
+
+def test_team_required_rule_with_applies_if(tmp_path):
+    team = write(tmp_path, """
+rules:
+  - id: missing-dpia-reference
+    kind: required
+    severity: warning
+    section: references
+    scope: [references]
+    requires_all: [number_or_date]
+    applies_if: [health, patient]
+    absent: No DPIA is referenced.
+    message: Health data is processed but no DPIA is referenced.
+    suggestion: Reference the DPIA by number.
+""")
+    catalogue = load_catalogue(team)
+    health = SOP(title="t", purpose=[Statement(text="Summarise patient letters.")])
+    assert "missing-dpia-reference" in {f.rule for f in critique(health, catalogue)}
+    cited = health.model_copy(update={"references": [Statement(text="DPIA 2026-04")]})
+    assert "missing-dpia-reference" not in {f.rule for f in critique(cited, catalogue)}
+    other = SOP(title="t", purpose=[Statement(text="Summarise meetings.")])
+    assert "missing-dpia-reference" not in {f.rule for f in critique(other, catalogue)}

@@ -179,3 +179,19 @@ def test_registry_docx_export_gives_the_same_findings(tmp_path):
     catalogue = load_catalogue(None)
     direct = critique(sop, catalogue, today=date(2026, 11, 27))
     assert [f.flag_id for f in critique(back, catalogue, today=date(2026, 11, 27))] == [f.flag_id for f in direct]
+
+
+@pytest.mark.parametrize("text", [
+    "",
+    "---\ntitle: Only front matter\n---\n",
+    "no headings at all, just a line",
+    "# T\n\n## Procedure\n\n| a |\n|---|\n| |\n",
+    "# T\n\n## Steps\n1. Team Lead: do\n   - sub item\n     - deeper\n2.\n",
+    "# T\n\n<div>html <b>block</b></div>\n\n## Roles\n- : nothing\n- Role —\n",
+    "# T\n## Escalation\n| Trigger | Route |\n|---|---|\n| only trigger |\n",
+    "# T\n## Maintenance\n- Review cadence:\n### Off-cycle review triggers\n_Not stated in the sources._\n",
+])
+def test_odd_markdown_never_crashes(text):
+    sop = parse_markdown(text)
+    critique(sop, load_catalogue(None))
+    assert isinstance(sop, SOP)
