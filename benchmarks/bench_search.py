@@ -113,7 +113,7 @@ def build_20k(source, data_dir: Path):  # type: ignore[no-untyped-def]
     base = np.asarray(real["embeddings"], dtype=np.float32)
     rng = np.random.default_rng(7)
     index = SourceIndex.open(Settings(data_dir=data_dir))
-    index._embedder = source._embedder  # same model object: no second load
+    index.embedding_function = source.embedding_function  # same model object: no second load
     started = time.perf_counter()
     all_vectors = []
     for copy in range(COPIES_FOR_20K + 1):

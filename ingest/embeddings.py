@@ -7,6 +7,7 @@ persists that name and reopens with this class instead of Chroma's downloading d
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 from dataclasses import dataclass
@@ -113,33 +114,34 @@ class MiniLMEmbedder:
         return pooled / np.clip(norms, 1e-12, None)
 
 
-def make_chroma_embedding_function(embedder: MiniLMEmbedder | None = None) -> Any:
-    """Our Chroma embedding function (registered on first call), sharing ``embedder`` if given."""
-    cls = _chroma_class()
-    return cls(embedder=embedder)
+def make_chroma_embedding_function(batch_size: int = 32) -> Any:
+    """Our Chroma embedding function (registered on first call); the model loads on first use."""
+    return _chroma_class()(batch_size=batch_size)
 
 
-_CHROMA_CLASS: type | None = None
-
-
+@functools.cache
 def _chroma_class() -> type:
     """Define and register the Chroma wrapper once; deferred so chromadb is imported lazily."""
-    global _CHROMA_CLASS
-    if _CHROMA_CLASS is not None:
-        return _CHROMA_CLASS
     from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
     from chromadb.utils.embedding_functions import register_embedding_function
 
     class SopdraftEmbeddingFunction(EmbeddingFunction[Documents]):
         """all-MiniLM-L6-v2 int8 from local, hash-checked files; cosine space."""
 
-        def __init__(self, embedder: MiniLMEmbedder | None = None) -> None:
-            self._embedder = embedder
+        def __init__(self, batch_size: int = 32) -> None:
+            self.batch_size = batch_size
+            self._embedder: MiniLMEmbedder | None = None
+
+        @property
+        def loaded(self) -> bool:
+            """Whether the model has been loaded yet."""
+            return self._embedder is not None
 
         @property
         def embedder(self) -> MiniLMEmbedder:
+            """The model, loaded (and hash-checked) on first use."""
             if self._embedder is None:
-                self._embedder = MiniLMEmbedder()
+                self._embedder = MiniLMEmbedder(batch_size=self.batch_size)
             return self._embedder
 
         def __call__(self, input: Documents) -> Embeddings:
@@ -172,5 +174,4 @@ def _chroma_class() -> type:
                 )
 
     register_embedding_function(SopdraftEmbeddingFunction)
-    _CHROMA_CLASS = SopdraftEmbeddingFunction
     return SopdraftEmbeddingFunction

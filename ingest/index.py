@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from ingest.chunking import Chunk
-from ingest.embeddings import MODEL_SHA256, MiniLMEmbedder
+from ingest.embeddings import MODEL_SHA256, make_chroma_embedding_function
 from ingest.manifest import Manifest
 from ingest.models import IngestProgress, IngestReport, SearchHit, SourceInfo
 from ingest.store import all_ids, chunk_metadata, delete_ids, make_client, open_collection, to_hit
@@ -28,9 +28,9 @@ class SourceIndex:
         self.settings = settings
         self.client = client
         self.manifest = manifest
-        self._embedder: MiniLMEmbedder | None = None
+        self.embedding_function = make_chroma_embedding_function(settings.ingest.embed_batch_size)
         self._lexical: "LexicalIndex | None" = None
-        self.collection = open_collection(client, settings.ingest.collection, None)
+        self.collection = open_collection(client, settings.ingest.collection, self.embedding_function)
         self.max_batch = min(5000, client.get_max_batch_size())
 
     @classmethod
@@ -68,7 +68,7 @@ class SourceIndex:
         self.manifest.data.files.clear()
         self.manifest.save()
         self.client.delete_collection(self.settings.ingest.collection)
-        self.collection = open_collection(self.client, self.settings.ingest.collection, self._embedder)
+        self.collection = open_collection(self.client, self.settings.ingest.collection, self.embedding_function)
 
     def write_chunks(self, chunks: list[Chunk], vectors: "np.ndarray", source_sha256: list[str]) -> None:
         """Upsert chunks with their vectors (idempotent: ids are deterministic)."""
@@ -106,9 +106,7 @@ class SourceIndex:
 
     def embed(self, texts: list[str]) -> "np.ndarray":
         """Unit-length vectors ``(len(texts), 384)`` from the index's model (loaded on first use)."""
-        if self._embedder is None:
-            self._embedder = MiniLMEmbedder(batch_size=self.settings.ingest.embed_batch_size)
-        return self._embedder.embed(list(texts))
+        return self.embedding_function.embedder.embed(list(texts))
 
     def search(self, query: str, k: int = 5, *, sources: list[str] | None = None) -> list[SearchHit]:
         """The ``k`` best distinct chunks for ``query`` (optionally only from ``sources``), best first."""
@@ -166,8 +164,5 @@ class SourceIndex:
 
     def close(self) -> None:
         """Release the Chroma client (the model is freed with the object)."""
-        try:
-            self.client.close()
-        finally:
-            self._embedder = None
-            self._lexical = None
+        self._lexical = None
+        self.client.close()

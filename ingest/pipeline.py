@@ -181,8 +181,7 @@ class IngestRun:
         self.manifest.save()
         chunks = [c for cand in batch for c in cand.chunks]
         vectors = self._embed([c.embed_text for c in chunks], batch[0].planned.source)
-        sha_of = {id(c): cand.sha256 for cand in batch for c in cand.chunks}
-        self.index.write_chunks(chunks, vectors, [sha_of[id(c)] for c in chunks])
+        self.index.write_chunks(chunks, vectors, [cand.sha256 for cand in batch for _ in cand.chunks])
         for cand in batch:
             entry = self.manifest.files[str(cand.planned.path)]
             delete_ids(self.index.collection, entry.stale, self.index.max_batch)

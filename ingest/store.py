@@ -6,14 +6,12 @@ from typing import TYPE_CHECKING, Any, Iterable
 from urllib.parse import urlparse
 
 from ingest.chunking import Chunk
-from ingest.embeddings import make_chroma_embedding_function
 from ingest.models import SearchHit
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from app.settings import IngestSettings
-    from ingest.embeddings import MiniLMEmbedder
 
 _PAGE = 5000
 
@@ -35,11 +33,11 @@ def make_client(ingest: "IngestSettings", index_dir: "Path") -> Any:
     )
 
 
-def open_collection(client: Any, name: str, embedder: "MiniLMEmbedder | None") -> Any:
+def open_collection(client: Any, name: str, embedding_function: Any) -> Any:
     """Get or create the collection with our registered embedding function, cosine space."""
     return client.get_or_create_collection(
         name=name,
-        embedding_function=make_chroma_embedding_function(embedder),
+        embedding_function=embedding_function,
         configuration={"hnsw": {"space": "cosine"}},
     )
 

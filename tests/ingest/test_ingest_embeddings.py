@@ -52,11 +52,12 @@ def test_wrong_or_missing_model_file_names_the_file_and_the_fix(tmp_path):
         MiniLMEmbedder(ModelFiles(model=tmp_path / "absent.onnx", tokenizer=real.tokenizer))
 
 
-def test_chroma_function_is_registered_and_rebuilds_from_its_config(embedder):
+def test_chroma_function_is_registered_and_rebuilds_from_its_config():
     from chromadb.utils.embedding_functions import known_embedding_functions
 
-    ef = make_chroma_embedding_function(embedder)
+    ef = make_chroma_embedding_function(batch_size=4)
     assert known_embedding_functions[EMBEDDING_NAME] is type(ef)
+    assert not ef.loaded
     assert not ef.is_legacy() and ef.default_space() == "cosine"
     rebuilt = type(ef).build_from_config(ef.get_config())
     assert rebuilt.name() == EMBEDDING_NAME

@@ -61,7 +61,7 @@ def test_unchanged_files_are_skipped_without_loading_the_model(settings, notes_d
         os.utime(notes_dir / "security.txt")  # new mtime, same bytes: hashed, still unchanged
         report = again.ingest([notes_dir])
         assert {f.status for f in report.files} == {"unchanged"}
-        assert again._embedder is None
+        assert not again.embedding_function.loaded
         assert_consistent(again)
     finally:
         again.close()
