@@ -13,7 +13,7 @@ import json
 import re
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable
 
 from langchain_core.language_models import BaseChatModel
@@ -174,7 +174,7 @@ class LLMClient:
         redactions: list["Redaction"],
     ) -> dict:
         """One logged, policy-checked structured call."""
-        from app.calllog import CallRecord
+        from app.calllog import CallRecord, safe_error
         from app.privacy import DataBlockedError, detect
 
         prompt = "\n\n".join(str(m.content) for m in messages)
@@ -186,13 +186,13 @@ class LLMClient:
             parsed, raw = invoke_json(self.model, messages, schema, name)
             return parsed
         except Exception as exc:
-            error = f"{type(exc).__name__}: {exc}"[:500]
+            error = safe_error(exc)
             raise
         finally:
             usage = getattr(raw, "usage_metadata", None) or {}
             self.call_log.record(
                 CallRecord(
-                    time=datetime.now(),
+                    time=datetime.now(timezone.utc),
                     provider=self.provider,
                     model=self.model_name,
                     purpose=purpose,

@@ -26,9 +26,11 @@ if TYPE_CHECKING:  # imported lazily: each pulls in a heavy dependency
 class Services:
     """Lazily built, process-wide components."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, chat_model: "BaseChatModel | None" = None) -> None:
         self.settings = settings
         self._closers: list = []
+        if chat_model is not None:  # an embedding application or a test supplies its own model
+            self.__dict__["chat_model"] = chat_model
 
     @cached_property
     def index(self) -> "SourceIndex":

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
+import numpy as np
+
 from pydantic import BaseModel, Field
 
 from app.drafting.sections import SectionSpec
@@ -11,13 +13,19 @@ from app.models import ChunkRef
 
 # Chunks shown to the model are cut to this many characters (at a sentence end where
 # possible): prompt evaluation dominates draft time on 2 cores.
-SHOWN_CHARS = 700
+SHOWN_CHARS = 600
+# Task-relevant chunks considered for every section, and how much the section's own
+# query counts against the task when choosing among them.
+POOL_SIZE = 12
+SECTION_WEIGHT = 0.6
 
 
 class Searcher(Protocol):
     """What evidence gathering needs from the index."""
 
     def search(self, query: str, k: int = 5, *, sources: list[str] | None = None) -> list: ...
+
+    def embed(self, texts: list[str]) -> np.ndarray: ...
 
 
 class Evidence(BaseModel):
@@ -39,21 +47,39 @@ def chunk_ref(hit: object) -> ChunkRef:
     )
 
 
+def _candidates(index: Searcher, task: str, specs: list[SectionSpec], k: int) -> dict[str, object]:
+    pool = {h.chunk_id: h for h in index.search(task, k=POOL_SIZE)}
+    for spec in specs:
+        for hit in index.search(f"{task}. {spec.query}", k=k):
+            pool.setdefault(hit.chunk_id, hit)
+    return pool
+
+
 def gather_evidence(
     index: Searcher, task: str, specs: list[SectionSpec], *, k: int, min_score: float
 ) -> Evidence:
-    """Retrieve up to ``k`` chunks per section with ``task + section query``.
+    """Pick up to ``k`` chunks per section that are about the task *and* about the section.
 
-    Hits below ``min_score`` are not evidence: a section with none stays empty and is
-    flagged instead of being filled with generic text.
+    A pool of task-relevant chunks is re-ranked for each section by similarity to the
+    section's own query, so "approved tools" gets the passage about tools rather than the
+    note's introduction, which matches the task best. Chunks below ``min_score`` for a
+    section are not evidence: a section with none stays empty and is flagged.
     """
+    pool = _candidates(index, task, specs, k)
+    if not pool:
+        return Evidence(by_section={s.key: [] for s in specs})
+    hits = list(pool.values())
+    vectors = index.embed([h.text for h in hits])
+    queries = index.embed([spec.query for spec in specs])
+    task_scores = np.array([h.score for h in hits])
     evidence = Evidence()
-    for spec in specs:
-        hits = index.search(f"{task}. {spec.query}", k=k)
-        kept = [h for h in hits if h.score >= min_score]
-        evidence.by_section[spec.key] = [h.chunk_id for h in kept]
-        for hit in kept:
-            evidence.chunks.setdefault(hit.chunk_id, chunk_ref(hit))
+    for spec, query in zip(specs, queries):
+        section_scores = vectors @ query
+        combined = SECTION_WEIGHT * section_scores + (1 - SECTION_WEIGHT) * task_scores
+        order = [i for i in np.argsort(-combined) if section_scores[i] >= min_score][:k]
+        evidence.by_section[spec.key] = [hits[i].chunk_id for i in order]
+        for i in order:
+            evidence.chunks.setdefault(hits[i].chunk_id, chunk_ref(hits[i]))
     return evidence
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from langchain_core.messages import HumanMessage, SystemMessage
@@ -16,12 +17,14 @@ from app.prompts import render_prompt
 
 
 def short_ids(specs: list[SectionSpec], evidence: Evidence) -> dict[str, str]:
-    """Short id (S1, S2, …) -> chunk id for every chunk the group's sections use."""
-    ordered: list[str] = []
-    for spec in specs:
-        for cid in evidence.by_section.get(spec.key, []):
-            if cid not in ordered:
-                ordered.append(cid)
+    """Short id (S1, S2, …) -> chunk id for every chunk the group's sections use.
+
+    Chunks shared by many sections come first, so successive calls start with the same
+    sources and the local server reuses its cached prompt prefix.
+    """
+    use = Counter(cid for ids in evidence.by_section.values() for cid in ids)
+    first = [cid for spec in specs for cid in evidence.by_section.get(spec.key, [])]
+    ordered = sorted(dict.fromkeys(first), key=lambda cid: (-use[cid], first.index(cid)))
     return {f"S{i}": cid for i, cid in enumerate(ordered, start=1)}
 
 

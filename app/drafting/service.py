@@ -11,10 +11,11 @@ from pydantic import BaseModel
 from app.drafting.evidence import Evidence, gather_evidence
 from app.drafting.generate import draft_group
 from app.drafting.sections import SectionSpec, load_plan
-from app.drafting.verify import verify_sop
+from app.drafting.verify import repair_citations, verify_sop
 from app.models import SECTION_TITLES, SOP, Draft, Flag, Metadata, Redaction, Statement
 
 if TYPE_CHECKING:
+    from app.privacy import RedactionCounter
     from app.registry.store import DraftRecord
     from app.services import Services
 
@@ -55,11 +56,25 @@ def _no_evidence_flags(evidence: Evidence, specs: list[SectionSpec]) -> list[Fla
     ]
 
 
-def _mask(services: "Services", task: str, evidence: Evidence) -> tuple[dict[str, str], list[Redaction]]:
-    from app.privacy import apply_policy
+def _mask(services: "Services", task: str, evidence: Evidence) -> tuple[dict[str, str], list[Redaction], "RedactionCounter"]:
+    from app.privacy import RedactionCounter, apply_policy
 
+    counter = RedactionCounter()
     texts = {cid: ref.text for cid, ref in evidence.chunks.items()} | {"task": task}
-    return apply_policy(texts, services.llm.policy)
+    masked, redactions = apply_policy(texts, services.llm.policy,
+                                      known_names=services.settings.privacy.known_names, counter=counter)
+    return masked, redactions, counter
+
+
+def _restore(value: Any, counter: "RedactionCounter") -> Any:
+    """Put masked values back into the model's output: the draft itself stays on this machine."""
+    if isinstance(value, BaseModel):
+        return type(value).model_validate(_restore(value.model_dump(), counter))
+    if isinstance(value, list):
+        return [_restore(v, counter) for v in value]
+    if isinstance(value, dict):
+        return {k: v if k == "citations" else _restore(v, counter) for k, v in value.items()}
+    return counter.restore(value) if isinstance(value, str) else value
 
 
 def _injection_flags(evidence: Evidence) -> list[Flag]:
@@ -79,7 +94,7 @@ def _references(sop: SOP, evidence: Evidence) -> list[Statement]:
 def _draft_sections(services: "Services", task: str, specs: list[SectionSpec], evidence: Evidence,
                     progress: Progress) -> tuple[dict[str, Any], list[Flag], list[Redaction]]:
     plan = load_plan()
-    masked, redactions = _mask(services, task, evidence)
+    masked, redactions, counter = _mask(services, task, evidence)
     groups = plan.groups_for([s.key for s in specs])
     values: dict[str, Any] = {}
     flags: list[Flag] = []
@@ -89,7 +104,7 @@ def _draft_sections(services: "Services", task: str, specs: list[SectionSpec], e
         progress(DraftProgress(stage="section", section=group[0], done=n - 1, total=len(groups), message=f"Drafting {names}"))
         if todo:
             got, problems = draft_group(services.llm, task, todo, evidence, masked, redactions)
-            values.update(got)
+            values.update({key: _restore(value, counter) for key, value in got.items()})
             flags.extend(problems)
     return values, flags, redactions
 
@@ -107,8 +122,9 @@ def draft_sop(services: "Services", task: str, *, sections: list[str] | None = N
     values, flags, redactions = _draft_sections(services, task, specs, evidence, report)
     draft_id = hashlib.sha256(f"{task}|{time.time_ns()}".encode()).hexdigest()[:12]
     sop = SOP(title=_title_from_task(task), metadata=Metadata(sop_id=f"SOP-{draft_id[:6].upper()}"), **values)
-    sop.references = _references(sop, evidence)
     report(DraftProgress(stage="verification", done=len(specs), total=len(specs), message="Checking every statement against its sources"))
+    flags += repair_citations(sop, evidence.chunks, evidence.by_section)
+    sop.references = _references(sop, evidence)
     flags += verify_sop(sop, evidence.chunks, services.index.embed)
     flags += _no_evidence_flags(evidence, specs) + _injection_flags(evidence)
     draft = Draft(draft_id=draft_id, task=task, sop=sop, evidence=evidence.by_section, chunks=evidence.chunks,
@@ -141,10 +157,11 @@ def regenerate_section(services: "Services", draft_id: str, section: str, *, aut
     sop = draft.sop.model_copy(deep=True)
     setattr(sop, section, values.get(section, SOP.model_fields[section].default_factory()))
     chunks = draft.chunks | fresh.chunks
-    sop.references = _references(sop, Evidence(by_section={}, chunks=chunks))
     report(DraftProgress(stage="verification", section=section, done=1, total=1, message="Checking the new statements"))
     kept = [f for f in draft.flags if f.section not in (section, "references")]
-    section_flags = [f for f in verify_sop(sop, chunks, services.index.embed) if f.section == section]
+    notes = [f for f in repair_citations(sop, chunks, fresh.by_section) if f.section == section]
+    sop.references = _references(sop, Evidence(by_section={}, chunks=chunks))
+    section_flags = notes + [f for f in verify_sop(sop, chunks, services.index.embed) if f.section == section]
     new_flags = kept + flags + section_flags + _no_evidence_flags(fresh, [spec]) + _injection_flags(fresh)
     updated = draft.model_copy(update={
         "sop": sop, "chunks": chunks, "flags": _dedupe(new_flags),

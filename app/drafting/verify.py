@@ -128,9 +128,46 @@ def order_violations(steps: list[Step], chunks: Iterable[ChunkRef]) -> list[tupl
     return violations
 
 
+def _supported_by(item: Cited, chunk: ChunkRef) -> float:
+    """Word-overlap support of ``item`` by ``chunk`` alone, or 0 if a number or name is missing."""
+    if _missing_facts(item.as_text(), chunk.text):
+        return 0.0
+    return lexical_support(item.as_text(), chunk.text)
+
+
+def repair_citations(sop: SOP, chunks: dict[str, ChunkRef], evidence: dict[str, list[str]]) -> list[Flag]:
+    """Point each badly cited statement at the shown chunk that does say it.
+
+    Small models tend to cite the first source for everything. When the cited text does
+    not support a statement but another chunk of the same section's evidence (or, failing
+    that, of the draft) does, the citation is moved there and an ``info`` note records it.
+    """
+    notes = []
+    for section, item in _verifiable(sop):
+        if not item.citations or _check_item(section, item, chunks, None) is None:
+            continue
+        own = evidence.get(section.split(".")[0], [])
+        candidates = [chunks[c] for c in [*own, *chunks] if c in chunks]
+        best = max(candidates, key=lambda ch: _supported_by(item, ch), default=None)
+        if best is None or _supported_by(item, best) < LEXICAL_MIN:
+            continue
+        old = ", ".join(item.citations)
+        item.citations = [best.chunk_id]
+        notes.append(Flag(rule="citation-corrected", severity="info", section=section.split(".")[0],
+                          message=f"The model cited {old}; the statement is supported by {best.chunk_id} "
+                                  f"({best.source}), so the citation now points there.",
+                          evidence=item.as_text(), suggestion="Check the new citation in the sources panel."))
+    return notes
+
+
+def _verifiable(sop: SOP) -> list[tuple[str, Cited]]:
+    # References are derived from the citations, not drafted, so they are not verified.
+    return [(section, item) for section, item in sop.cited_items() if section != "references"]
+
+
 def verify_sop(sop: SOP, chunks: dict[str, ChunkRef], embed: Embed | None = None) -> list[Flag]:
     """All verification flags of a drafted SOP (see the module docstring)."""
-    items = list(sop.cited_items())
+    items = _verifiable(sop)
     sims = _similarities(items, chunks, embed)
     flags = [f for (section, item), sim in zip(items, sims) if (f := _check_item(section, item, chunks, sim))]
     for tool, said in forbidden_tools(sop.approved_tools, chunks.values()):
