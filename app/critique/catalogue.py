@@ -143,6 +143,16 @@ class CatalogueFile(BaseModel):
     severity: dict[str, Severity] = Field(default_factory=dict)
     extend: dict[str, RuleOverride] = Field(default_factory=dict)
 
+    @model_validator(mode="after")
+    def _check_vocab(self) -> "CatalogueFile":
+        for name, phrases in self.vocab.items():
+            for phrase in phrases:
+                try:
+                    compile_phrase(phrase)
+                except re.error as exc:
+                    raise ValueError(f"vocab '{name}': bad pattern {phrase!r}: {exc}") from exc
+        return self
+
 
 class Catalogue(BaseModel):
     """The effective rules and vocabulary, with compiled patterns cached."""

@@ -75,6 +75,7 @@ extend:
     ("rules:\n  - id: vague-language\n    kind: existence\n    severity: info\n    patterns: [a]\n    message: m\n"
      "    suggestion: s\n", "already exists"),
     ("rules: [\n", "not valid YAML"),
+    ("vocab:\n  role_nouns: ['re:[']\n", "vocab 'role_nouns': bad pattern"),
     ("- just a list\n", "expected a mapping"),
 ])
 def test_bad_team_file_names_file_and_rule(tmp_path, text, needle):
