@@ -17,7 +17,7 @@ SHOWN_CHARS = 600
 # Task-relevant chunks considered for every section, and how much the section's own
 # query counts against the task when choosing among them.
 POOL_SIZE = 12
-SECTION_WEIGHT = 0.6
+SECTION_WEIGHT = 0.5
 
 
 class Searcher(Protocol):
@@ -70,7 +70,7 @@ def gather_evidence(
         return Evidence(by_section={s.key: [] for s in specs})
     hits = list(pool.values())
     vectors = index.embed([h.text for h in hits])
-    queries = index.embed([spec.query for spec in specs])
+    queries = index.embed([f"{task}: {spec.query}" for spec in specs])
     task_scores = np.array([h.score for h in hits])
     evidence = Evidence()
     for spec, query in zip(specs, queries):

@@ -92,10 +92,10 @@ def _references(sop: SOP, evidence: Evidence) -> list[Statement]:
 
 
 def _draft_sections(services: "Services", task: str, specs: list[SectionSpec], evidence: Evidence,
-                    progress: Progress) -> tuple[dict[str, Any], list[Flag], list[Redaction]]:
+                    progress: Progress, single_call: bool = False) -> tuple[dict[str, Any], list[Flag], list[Redaction]]:
     plan = load_plan()
     masked, redactions, counter = _mask(services, task, evidence)
-    groups = plan.groups_for([s.key for s in specs])
+    groups = [[s.key for s in specs]] if single_call else plan.groups_for([s.key for s in specs])
     values: dict[str, Any] = {}
     flags: list[Flag] = []
     for n, group in enumerate(groups, start=1):
@@ -110,8 +110,12 @@ def _draft_sections(services: "Services", task: str, specs: list[SectionSpec], e
 
 
 def draft_sop(services: "Services", task: str, *, sections: list[str] | None = None,
-              progress: Progress | None = None) -> Draft:
-    """Draft an SOP for ``task`` from the indexed sources (not stored)."""
+              progress: Progress | None = None, single_call: bool = False) -> Draft:
+    """Draft an SOP for ``task`` from the indexed sources (not stored).
+
+    ``single_call`` drafts every section in one call (the naive whole-SOP prompt, kept as
+    the baseline the benchmark compares against).
+    """
     report = progress or _noop
     started = time.perf_counter()
     report(DraftProgress(stage="retrieval", message="Finding evidence for each section"))
@@ -119,7 +123,7 @@ def draft_sop(services: "Services", task: str, *, sections: list[str] | None = N
     specs = [plan.sections[k] for k in (sections or plan.sections)]
     cfg = services.settings.retrieval
     evidence = gather_evidence(services.index, task, specs, k=cfg.evidence_per_section, min_score=cfg.min_score)
-    values, flags, redactions = _draft_sections(services, task, specs, evidence, report)
+    values, flags, redactions = _draft_sections(services, task, specs, evidence, report, single_call)
     draft_id = hashlib.sha256(f"{task}|{time.time_ns()}".encode()).hexdigest()[:12]
     sop = SOP(title=_title_from_task(task), metadata=Metadata(sop_id=f"SOP-{draft_id[:6].upper()}"), **values)
     report(DraftProgress(stage="verification", done=len(specs), total=len(specs), message="Checking every statement against its sources"))
