@@ -225,7 +225,7 @@ class Store:
     def get_draft(self, draft_id: str, version: int | None = None) -> DraftRecord:
         """One version of a draft (the latest if ``version`` is None); raises :class:`NotFound`."""
         with self.snapshot() as conn:
-            return self._record(conn, draft_id, version or self.latest_version(conn, draft_id))
+            return self._record(conn, draft_id, self.latest_version(conn, draft_id) if version is None else version)
 
     def _record(self, conn: sqlite3.Connection, draft_id: str, version: int) -> DraftRecord:
         row = conn.execute(f"SELECT {_VERSION_COLUMNS} FROM versions WHERE draft_id = ? AND version = ?",

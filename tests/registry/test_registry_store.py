@@ -30,6 +30,12 @@ def test_unknown_draft_raises_not_found_which_is_a_key_error(store):
         store.history("nope")
 
 
+def test_unknown_version_raises_not_found(store, created):
+    for version in (0, 2):
+        with pytest.raises(NotFound, match=f"has no version {version}"):
+            store.get_draft("d-0001", version)
+
+
 def test_wal_foreign_keys_and_migrations_recorded_once(tmp_path):
     path = tmp_path / "s.db"
     Store(path).close()
