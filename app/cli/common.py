@@ -23,7 +23,7 @@ class OutputFormat(str, Enum):
 FormatOption = typer.Option(OutputFormat.text, "--format", help="text for people, json for machines.")
 
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 def services(ctx: typer.Context) -> Services:
