@@ -22,7 +22,8 @@ class ModelWarmup:
     """Loads the chat model in a background thread so the UI is usable at once.
 
     ``Services.chat_model`` may take ~10 s for the embedded model; pages show
-    :meth:`status` and call :meth:`wait` just before they need the model.
+    :meth:`status` and call :meth:`wait` just before they need the model. The entry point
+    calls :meth:`start` after the first page is drawn, so loading never slows that page.
     """
 
     def __init__(self, services: Services) -> None:
@@ -32,7 +33,14 @@ class ModelWarmup:
         self._started = time.monotonic()
         self.load_seconds: float | None = None
         self._thread = threading.Thread(target=self._load, name="sopdraft-model-warmup", daemon=True)
-        self._thread.start()
+        self._start_lock = threading.Lock()
+
+    def start(self) -> None:
+        """Start loading in the background (idempotent)."""
+        with self._start_lock:
+            if self._thread.ident is None:
+                self._started = time.monotonic()
+                self._thread.start()
 
     def _load(self) -> None:
         try:
@@ -56,6 +64,7 @@ class ModelWarmup:
 
     def wait(self, timeout: float | None = None) -> None:
         """Block until the model is loaded; raise ``RuntimeError`` if loading failed."""
+        self.start()
         if not self._done.wait(timeout):
             raise RuntimeError("the chat model is still loading; try again in a moment")
         if self._error:

@@ -54,6 +54,9 @@ def main() -> None:
     state.context = AppContext(settings, services, get_warmup(settings, services))
     page = st.navigation(_pages())
     _sidebar(state.context)
-    with friendly_errors(page.title):
-        page.run()
+    try:
+        with friendly_errors(page.title):
+            page.run()
+    finally:
+        state.context.warmup.start()  # after the page is drawn, so loading never delays it
 

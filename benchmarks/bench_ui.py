@@ -1,0 +1,162 @@
+"""UI responsiveness: rerun time on the Review page, and time to interactive after start.
+
+    .venv/bin/python benchmarks/bench_ui.py            # fake model (seconds)
+    .venv/bin/python benchmarks/bench_ui.py --local    # the embedded local model loads in the background
+
+1. Reruns (AppTest, the whole script of the Review page for a drafted SOP with every section):
+   a rerun after a widget change, a rerun that saves an edit (new version, critique re-run
+   once), against the baseline of recomputing the critique on every rerun.
+2. Start-up (``streamlit run`` as ``sopdraft ui`` starts it, Debian's Chromium): seconds until
+   the Sources page is usable, against the baseline of waiting for the chat model, which is
+   what a UI that loaded the model before its first page would make people wait.
+Targets: interactive within 5 s of start, a rerun after an edit under 300 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+APP = REPO / "app" / "ui" / "app.py"
+NOTES = REPO / "examples" / "meeting-summaries.md"
+TASK = "Summarise internal meetings with AI"
+MODEL_CACHE = Path(tempfile.gettempdir()) / "sopdraft-bench-models"
+
+
+def _ms(samples: list[float]) -> str:
+    return f"median {statistics.median(samples) * 1000:6.1f} ms, max {max(samples) * 1000:6.1f} ms (n={len(samples)})"
+
+
+def _timed(fn) -> float:  # noqa: ANN001
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def _fake_env(data_dir: Path) -> None:
+    from tests.support.drafting import canned_section_responses
+
+    os.environ.update({"SOPDRAFT_DATA_DIR": str(data_dir), "SOPDRAFT_LLM__PROVIDER": "fake",
+                       "SOPDRAFT_LLM__FAKE_RESPONSES": json.dumps(canned_section_responses()),
+                       "ANONYMIZED_TELEMETRY": "False", "HF_HUB_OFFLINE": "1"})
+
+
+def bench_reruns(data_dir: Path, n: int = 20) -> None:
+    """Review-page reruns: cached critique vs recomputing it on every rerun."""
+    from streamlit.testing.v1 import AppTest
+
+    from app.drafting.service import create_draft
+
+    _fake_env(data_dir)
+    at = AppTest.from_file(str(APP), default_timeout=120).run()
+    state = at.session_state["sopdraft"]
+    services = state.context.services
+    services.index.ingest([NOTES])
+    create_draft(services, TASK, author="Dana Reyes")
+    at.switch_page("pages/review.py").run()
+    at.text_input(key="reviewer").input("Dana Reyes").run()
+    at.radio[0].set_value("steps").run()
+    cached = [_timed(at.run) for _ in range(n)]
+
+    def uncached() -> None:
+        state.critique_cache.clear()
+        at.run()
+
+    baseline = [_timed(uncached) for _ in range(n)]
+    edits = []
+    for i in range(5):
+        at.text_area[0].input(at.text_area[0].value + f"\nReviewer | Check the summary, round {i}")
+        at.text_input[1].input(f"Added review step {i}")
+        next(b for b in at.button if b.label.startswith("Save as a new version")).click()
+        edits.append(_timed(at.run))  # saves, then st.rerun() draws the new version
+    assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
+    print("Review page rerun (script time, AppTest)")
+    print(f"  rerun after a widget change   {_ms(cached)}")
+    print(f"  rerun that saves an edit      {_ms(edits)}")
+    print(f"  baseline: critique each rerun {_ms(baseline)}")
+    print(f"  -> caching by version saves {statistics.median(baseline) / statistics.median(cached):.1f}x per rerun;"
+          f" edit rerun target < 300 ms: {'met' if statistics.median(edits) < 0.3 else 'MISSED'}")
+
+
+def _local_env() -> None:
+    from app.localmodel import prepare_model
+    from app.settings import LLMSettings
+
+    if not os.environ.get("SOPDRAFT_LLM__GGUF_PATH"):
+        started = time.perf_counter()
+        path = prepare_model(MODEL_CACHE, LLMSettings().gguf_sha256)  # joined once, reused by later runs
+        print(f"(local model file ready at {path} in {time.perf_counter() - started:.1f} s)")
+        os.environ["SOPDRAFT_LLM__GGUF_PATH"] = str(path)
+    os.environ["SOPDRAFT_LLM__PROVIDER"] = "local"
+    os.environ.pop("SOPDRAFT_LLM__FAKE_RESPONSES", None)
+
+
+def bench_startup(data_dir: Path, local: bool) -> None:
+    """Seconds from ``streamlit run`` to a usable page, and to a loaded chat model."""
+    from playwright.sync_api import sync_playwright
+
+    from app.cli.ui_cmd import streamlit_command
+    from tests.ui.test_ui_browser import CHROMIUM, CHROMIUM_ARGS, _free_port
+
+    _fake_env(data_dir)
+    if local:
+        _local_env()
+    port = _free_port()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)  # already open, as a user's
+        page = browser.new_page()
+        started = time.perf_counter()
+        proc = subprocess.Popen(streamlit_command(port, "127.0.0.1"), cwd=REPO, env=dict(os.environ),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            _goto_when_up(page, f"http://127.0.0.1:{port}", started)
+            served = time.perf_counter() - started
+            page.get_by_role("button", name="Ingest").wait_for(timeout=60_000)
+            interactive = time.perf_counter() - started
+            page.get_by_text("Chat model ready").first.wait_for(timeout=180_000)
+            model_ready = time.perf_counter() - started
+        finally:
+            browser.close()
+            proc.terminate()
+            proc.wait(timeout=20)
+    print(f"Start-up with the {'local' if local else 'fake'} model (streamlit run -> Chromium)")
+    print(f"  first page served                   {served:5.1f} s")
+    print(f"  Sources page usable (Ingest button) {interactive:5.1f} s")
+    print(f"  baseline: chat model loaded         {model_ready:5.1f} s")
+    print(f"  -> interactive target < 5 s: {'met' if interactive < 5 else 'MISSED'}; the model loads "
+          f"{max(model_ready - interactive, 0):.1f} s later in the background")
+
+
+def _goto_when_up(page, url: str, started: float, timeout: float = 60) -> None:  # noqa: ANN001
+    while True:
+        try:
+            page.goto(url)
+            return
+        except Exception:  # noqa: BLE001 - connection refused until the server listens
+            if time.perf_counter() - started > timeout:
+                raise
+            time.sleep(0.1)
+
+
+def main() -> None:
+    """Run both benchmarks and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--local", action="store_true", help="start-up with the embedded local model")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        bench_reruns(Path(tmp) / "reruns")
+        bench_startup(Path(tmp) / "startup", args.local)
+
+
+if __name__ == "__main__":
+    main()
