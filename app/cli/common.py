@@ -9,6 +9,7 @@ from typing import Any, Callable
 import typer
 from pydantic import BaseModel
 from rich.console import Console
+from rich.markup import escape
 
 from app.services import Services
 
@@ -52,5 +53,5 @@ def emit(fmt: OutputFormat, data: Any, render_text: Callable[[], None]) -> None:
 
 def fail(message: str, code: int = 2) -> None:
     """Print a clear error (no stack trace) and exit with ``code``."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(code)

@@ -95,6 +95,8 @@ def _maintenance(sop: SOP) -> list[Block]:
     m = sop.maintenance
     lines = [Item(f"{label}: {value}") for label, value in
              (("Review cadence", m.review_cadence), ("Feedback route", m.feedback_route)) if value]
+    if lines:  # the maintenance citations ride on the first line, where the parser reads them back
+        lines[0] = Item(lines[0].text, list(m.citations))
     if not lines and not m.off_cycle_triggers:
         return [Block("not_stated")]
     head = [Block("bullets", items=lines)] if lines else []

@@ -25,7 +25,7 @@ def _full_sop() -> SOP:
     sop.data_rules = DataRules(prohibited=[Statement(text="Client personal data must not be pasted.", citations=cite)])
     sop.human_review = [Statement(text="The organiser checks the summary before sending it.", citations=cite)]
     sop.quality_checks = [Statement(text="Every action item has an owner and a due date.")]
-    sop.maintenance = Maintenance(review_cadence="every 6 months", feedback_route="Ops channel",
+    sop.maintenance = Maintenance(review_cadence="every 6 months", feedback_route="Ops channel", citations=cite,
                                   off_cycle_triggers=[Statement(text="The tool changes.")])
     sop.references = [Statement(text="Team QA checklist.", citations=["77aa00bb11cc"])]
     sop.history = [HistoryEntry(version="0.9", date="2026-10-01", author="Ana Lopez", change="first | draft")]
