@@ -65,10 +65,6 @@ class Manifest:
         """Entries keyed by absolute path."""
         return self.data.files
 
-    def by_source(self) -> dict[str, tuple[str, FileEntry]]:
-        """``source -> (absolute path, entry)``."""
-        return {e.source: (p, e) for p, e in self.data.files.items()}
-
     def all_chunk_ids(self) -> set[str]:
         """Every chunk id referenced by a finished entry."""
         return {c for e in self.data.files.values() if e.state == "done" for c in e.chunks}

@@ -67,6 +67,8 @@ class IngestRun:
         self.chunks_done = 0
         self._dirty = False  # manifest changed without a save (size/mtime refresh of unchanged files)
         self._removed: list[tuple[str, str]] = []
+        # source -> absolute path, for indexed files and for files accepted in this run.
+        self._owners = {e.source: p for p, e in self.manifest.files.items()}
 
     def run(self, paths: list[Path]) -> IngestReport:
         """Process every file, then report."""
@@ -94,6 +96,8 @@ class IngestRun:
             FileResult(path=p, source=src, status="removed", reason="deleted from its folder", chunks=0)
             for p, src in self._removed
         )
+        position = {str(p.path): n for n, p in enumerate(plan.files)}
+        self.results.sort(key=lambda r: position.get(r.path, len(position)))
         return IngestReport(files=self.results, duration_s=time.perf_counter() - started,
                             chunks_total=self.index.count())
 
@@ -142,9 +146,9 @@ class IngestRun:
         return Candidate(planned, stat.st_size, stat.st_mtime_ns, digest, chunks)
 
     def _check_source_clash(self, planned: Planned) -> None:
-        other = self.manifest.by_source().get(planned.source)
-        if other and other[0] != str(planned.path):
-            raise LoadError(planned.path, f"source name {planned.source!r} is already taken by {other[0]}; "
+        owner = self._owners.setdefault(planned.source, str(planned.path))
+        if owner != str(planned.path):
+            raise LoadError(planned.path, f"source name {planned.source!r} is already taken by {owner}; "
                                           "rename one of them or ingest them from different folders")
 
     def _failed(self, planned: Planned, reason: str) -> FileResult:
@@ -217,6 +221,7 @@ class IngestRun:
         for key in keys:
             delete_ids(self.index.collection, self.manifest.files[key].stale, self.index.max_batch)
             entry = self.manifest.files.pop(key)
+            self._owners.pop(entry.source, None)
             if record:
                 self._removed.append((key, entry.source))
         self.manifest.save()

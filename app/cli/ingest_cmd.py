@@ -33,7 +33,7 @@ def ingest(
 
     try:
         index = services(ctx).index
-        with _progress_bar(enabled=fmt == OutputFormat.text) as on_progress:
+        with _progress_bar() as on_progress:
             report = index.ingest(paths, full=full, progress=on_progress)
     except EmbeddingModelError as exc:
         fail(str(exc))
@@ -53,10 +53,10 @@ def _print_summary(report: "IngestReport") -> None:
 
 
 class _progress_bar:
-    """A rich progress bar on stderr (files, chunks, chunk rate, ETA); a no-op when disabled."""
+    """A rich progress bar on stderr (files, chunks, chunk rate, ETA); a no-op when stderr is not a terminal."""
 
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled and err_console.is_terminal
+    def __init__(self) -> None:
+        self.enabled = err_console.is_terminal
         self._progress = None
         self._task = None
         self._started = time.perf_counter()

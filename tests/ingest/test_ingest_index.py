@@ -114,6 +114,13 @@ def test_single_file_source_is_its_name_and_names_cannot_clash(index, notes_dir,
     assert index.source_hashes().keys() == {"security.txt"}
     report = index.ingest([other])
     assert report.files[0].status == "failed" and "already taken" in report.files[0].reason
+    twins = tmp_path / "twins"
+    (twins / "a").mkdir(parents=True)
+    (twins / "b").mkdir()
+    (twins / "a" / "same.md").write_text("Twin note.")
+    (twins / "b" / "same.md").write_text("Twin note.")
+    statuses = [f.status for f in index.ingest([twins / "a", twins / "b"]).files]
+    assert statuses == ["ingested", "failed"] and len(index.chunks_of("same.md")) == 1
 
 
 def test_changing_chunk_settings_rebuilds(settings, notes_dir):

@@ -10,10 +10,11 @@ from ingest.index import SourceIndex
 from ingest.loaders import walk
 
 QUESTIONS = Path(__file__).with_name("retrieval_questions.yaml")
-# Every 8th other page is ingested too, as distractors. Measured on this subset: see the README
-# (section "ingest") and benchmarks/bench_search.py for the whole-handbook figures.
+# Every 8th other page is ingested too, as distractors (56 pages, ~500 chunks). Measured on this
+# subset: dense recall@5 = 26/28 = 0.93 (the whole handbook gives the same; see
+# benchmarks/bench_search.py). The floor allows one more miss.
 DISTRACTOR_STEP = 8
-RECALL_FLOOR = 0.85
+RECALL_FLOOR = 0.89
 
 
 def _subset(handbook: Path, dest: Path, wanted: set[str]) -> Path:
