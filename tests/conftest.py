@@ -11,6 +11,8 @@ import socket
 from pathlib import Path
 
 import pytest
+import typer
+from typer.testing import CliRunner
 
 from app.services import Services
 from app.settings import LLMSettings, Settings
@@ -87,3 +89,20 @@ def handbook_copy(tmp_path: Path) -> Path:
     dest = tmp_path / "handbook"
     shutil.copytree(HANDBOOK_DIR, dest)
     return dest
+
+
+def make_cli(services: Services, *command_modules):
+    """Invoke commands of ``command_modules`` against ``services`` (no Settings from the env).
+
+    Returns ``invoke(*args)`` giving Typer's ``Result``; arguments are turned into strings.
+    """
+    app = typer.Typer()
+
+    @app.callback()
+    def root(ctx: typer.Context) -> None:
+        ctx.obj = services
+
+    for module in command_modules:
+        module.register(app)
+    runner = CliRunner()
+    return lambda *args: runner.invoke(app, [str(a) for a in args])

@@ -7,29 +7,17 @@ import shutil
 from pathlib import Path
 
 import pytest
-import typer
-from typer.testing import CliRunner
 
 from app.cli import critique_cmd
+from tests.conftest import make_cli
 from app.services import Services
 from app.settings import CritiqueSettings
 
 LABELLED = Path(__file__).parent / "labelled"
 
 
-def make_app(services: Services) -> typer.Typer:
-    app = typer.Typer()
-
-    @app.callback()
-    def root(ctx: typer.Context) -> None:
-        ctx.obj = services
-
-    critique_cmd.register(app)
-    return app
-
-
 def invoke(services: Services, *args: str):
-    return CliRunner().invoke(make_app(services), ["critique", *args])
+    return make_cli(services, critique_cmd)("critique", *args)
 
 
 def test_complete_file_exits_zero_with_json_flags(services):

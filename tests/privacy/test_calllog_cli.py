@@ -5,23 +5,11 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
-import typer
-from typer.testing import CliRunner
 
 from app.calllog import CallRecord
 from app.cli import log_cmd
+from tests.conftest import make_cli
 from app.models import Redaction
-
-
-def make_app(services) -> typer.Typer:
-    app = typer.Typer()
-
-    @app.callback()
-    def root(ctx: typer.Context) -> None:
-        ctx.obj = services
-
-    log_cmd.register(app)
-    return app
 
 
 def add_calls(services, n: int) -> None:
@@ -36,7 +24,7 @@ def add_calls(services, n: int) -> None:
 
 def test_json_output_lists_calls_newest_first(services) -> None:
     add_calls(services, 3)
-    result = CliRunner().invoke(make_app(services), ["log", "--limit", "2", "--format", "json"])
+    result = make_cli(services, log_cmd)("log", "--limit", "2", "--format", "json")
     assert result.exit_code == 0, result.output
     calls = json.loads(result.output)["calls"]
     assert [c["purpose"] for c in calls] == ["draft:2", "draft:1"]
@@ -49,14 +37,14 @@ def test_text_output_is_a_table(services, monkeypatch) -> None:
 
     monkeypatch.setattr(common.console, "width", 200)  # the shared console sized itself at import
     add_calls(services, 2)
-    result = CliRunner().invoke(make_app(services), ["log"])
+    result = make_cli(services, log_cmd)("log")
     assert result.exit_code == 0, result.output
     assert "draft:0" in result.output and "draft:1" in result.output
     assert "email 2" in result.output and "101/-" in result.output and "Timeout" in result.output
 
 
 def test_empty_log_says_so(services) -> None:
-    result = CliRunner().invoke(make_app(services), ["log"])
+    result = make_cli(services, log_cmd)("log")
     assert result.exit_code == 0 and "No LLM calls recorded yet." in result.output
-    result = CliRunner().invoke(make_app(services), ["log", "--format", "json"])
+    result = make_cli(services, log_cmd)("log", "--format", "json")
     assert json.loads(result.output) == {"calls": []}

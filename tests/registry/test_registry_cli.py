@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-import typer
 from registry_helpers import OWNER, ROLE, bypass_protection, make_draft
-from typer.testing import CliRunner
 
-from app.cli.registry_cmd import register
+from app.cli import registry_cmd
+from tests.conftest import make_cli
 from app.critique import critique_draft
 from app.models import DataRules, Scope, Statement
 from app.registry.workflow import edit, signoff_preview
@@ -20,15 +19,7 @@ REASON = "Scope is defined by the team charter linked in References, reviewed by
 @pytest.fixture
 def cli(services):
     """Invoke the registry commands against the per-test services."""
-    app = typer.Typer()
-
-    @app.callback()
-    def root(ctx: typer.Context) -> None:
-        ctx.obj = services
-
-    register(app)
-    runner = CliRunner()
-    return lambda *args: runner.invoke(app, [str(a) for a in args])
+    return make_cli(services, registry_cmd)
 
 
 @pytest.fixture
