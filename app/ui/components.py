@@ -35,9 +35,9 @@ def escape_markdown(text: str) -> str:
 
 
 def show_notices(state: UIState) -> None:
-    """Show (once) the messages queued with :meth:`UIState.notify`."""
+    """Show (once) the messages queued with :meth:`UIState.notify` (as literal text)."""
     for level, message in state.take_notices():
-        getattr(st, level)(message)
+        getattr(st, level)(escape_markdown(message))
 
 
 @contextmanager
@@ -51,7 +51,15 @@ def friendly_errors(action: str) -> Iterator[None]:
         yield
     except Exception as exc:  # noqa: BLE001 - the user gets the reason, never a stack trace
         logging.getLogger(__name__).exception("%s failed", action)
-        st.error(f"{action} failed: {exc}", icon=":material/error:")
+        show_error(f"{action} failed: {exc}")
+
+
+def show_error(message: str) -> None:
+    """An error box with the first line of ``message``; further lines (e.g. a diff) as a code block."""
+    first, _, rest = message.partition("\n")
+    st.error(escape_markdown(first), icon=":material/error:")
+    if rest.strip():
+        st.code(rest, language=None, wrap_lines=True)
 
 
 def empty_state(title: str, steps: list[str], page: str | None = None, label: str = "") -> None:

@@ -20,6 +20,7 @@ from app.ui.components import (
     friendly_errors,
     model_status,
     provider_line,
+    show_error,
 )
 from app.ui.resources import get_services, get_warmup
 from app.ui.state import AppContext, get_state
@@ -48,7 +49,7 @@ def main() -> None:
     try:
         settings = Settings()
     except ValidationError as exc:
-        st.error(f"The SOPDRAFT_* settings are invalid:\n\n{exc}")
+        show_error(f"The SOPDRAFT_* settings are invalid:\n{exc}")
         st.stop()
     services = get_services(settings)
     state.context = AppContext(settings, services, get_warmup(settings, services))

@@ -50,12 +50,17 @@ class UIState:
     ingest_summary: str = ""
     search: tuple[str, list[Any]] | None = None
     drift_checked: bool = False
+    edit_base: dict[str, int] = field(default_factory=dict)  # "draft_id:section" -> version being edited
     critique_cache: dict[str, list["Flag"]] = field(default_factory=dict, repr=False)
     notices: list[tuple[NoticeLevel, str]] = field(default_factory=list)
 
     def notify(self, level: NoticeLevel, message: str) -> None:
         """Queue a message to show at the top of the next run (survives ``st.rerun``)."""
         self.notices.append((level, message))
+
+    def forget_edits(self, draft_id: str) -> None:
+        """After this session saved a version: every section of the draft edits the latest again."""
+        self.edit_base = {k: v for k, v in self.edit_base.items() if not k.startswith(f"{draft_id}:")}
 
     def take_notices(self) -> list[tuple[NoticeLevel, str]]:
         """Return and clear the queued messages."""

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ui.ui_helpers import button, create_draft, ingest_notes, no_errors, services_of, texts
+from tests.ui.ui_helpers import (
+    MEETING_NOTES,
+    OWNER,
+    button,
+    create_draft,
+    ingest_notes,
+    no_errors,
+    services_of,
+    texts,
+)
 
 
 @pytest.mark.parametrize("page, says", [
@@ -76,3 +85,69 @@ def test_registry_shows_the_audit_and_llm_call_logs(app):
     assert set(calls["Provider"]) == {"fake"} and len(calls) >= 1
     button(app, "Verify the audit chain").click().run()
     assert any("Audit chain intact" in s.value for s in app.success)
+
+
+def test_approval_panel_says_exactly_what_is_missing(app):
+    ingest_notes(app)
+    draft_id = create_draft(app)
+    app.switch_page("pages/review.py").run()
+    missing = _missing(app)
+    assert any("owner's full name is required" in m for m in missing)
+    assert any("role is required" in m for m in missing)
+    assert any("confirmation is required" in m for m in missing)
+    app.text_input(key=f"owner-{draft_id}-1").input("Dana Reyes").run()
+    app.text_input(key=f"role-{draft_id}-1").input("Operations Manager").run()
+    app.checkbox[0].check().run()
+    missing = _missing(app)
+    assert missing and all("unresolved blocker" in m for m in missing)
+    assert button(app, "Approve version 1").disabled
+
+
+def _missing(at) -> list[str]:  # noqa: ANN001 - AppTest
+    [block] = [m.value for m in at.markdown if m.value.startswith("**Still missing before approval:**")]
+    return [line.removeprefix("- ").replace("\\", "") for line in block.splitlines()[1:]]
+
+
+def test_a_concurrent_save_is_reported_not_overwritten(app):
+    from app.registry.workflow import edit
+
+    ingest_notes(app)
+    draft_id = create_draft(app)
+    app.switch_page("pages/review.py").run()
+    app.text_input(key="reviewer").input("Dana Reyes").run()
+    app.radio[0].set_value("purpose").run()
+    store = services_of(app).store
+    theirs = store.get_draft(draft_id).draft.sop.model_copy(update={"title": "Their title"})
+    edit(store, draft_id, theirs, author="Sam Okafor", reason="Shorter title", expected_version=1)
+    app.text_area[0].input("Post the summary within one working day.")
+    app.text_input[1].input("Reworded the purpose")
+    button(app, "Save as a new version").click().run()
+    assert not app.exception
+    assert any("changed while you edited" in e.value and "Sam Okafor" in e.value for e in app.error), [e.value for e in app.error] + [s.value for s in app.success]
+    assert store.get_draft(draft_id).version == 2  # nothing was overwritten
+
+
+def test_registry_marks_an_sop_whose_cited_source_changed(app, tmp_path):
+    from app.critique import critique_draft
+    from app.registry import workflow
+
+    note = tmp_path / "meeting-summaries.md"
+    note.write_bytes(MEETING_NOTES.read_bytes())
+    ingest_notes(app, [note])
+    draft_id = create_draft(app)
+    services = services_of(app)
+    record = services.store.get_draft(draft_id)
+    flags = critique_draft(record.draft, services.catalogue)
+    for flag in workflow.unresolved_blockers(flags, record.waivers):
+        workflow.waive(services.store, draft_id, flag.flag_id, author=OWNER, flags=flags,
+                       reason="Checked against the meeting notes by the owner; acceptable as written.")
+    workflow.approve(services.store, draft_id, owner_name=OWNER, owner_role="Operations Manager", confirm=True,
+                     flags=flags)
+    note.write_text(MEETING_NOTES.read_text(encoding="utf-8") + "\nNew rule: summaries go to SharePoint.\n",
+                    encoding="utf-8")
+    ingest_notes(app, [note])
+    app.switch_page("pages/registry.py").run()
+    no_errors(app)
+    assert any("changed since approval" in w.value for w in app.warning)
+    [table] = [d.value for d in app.dataframe if "Review" in d.value.columns]
+    assert table["Review"].iloc[0].startswith("source changed")

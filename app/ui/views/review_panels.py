@@ -68,23 +68,39 @@ def _waive_form(ctx: AppContext, state: UIState, record: DraftRecord, flag: Flag
 
 def section_editor(ctx: AppContext, state: UIState, record: DraftRecord, section: str, reviewer: str) -> None:
     """The edit form of one section (or of the title and identification) and its regenerate button."""
-    if section == vm.OTHER:
-        _identification_form(ctx, state, record, reviewer)
-        return
-    if section not in EDITABLE_SECTIONS:
+    if section not in EDITABLE_SECTIONS and section != vm.OTHER:
         st.caption("The document history is written by sign-off; it is not edited by hand.")
         st.text(section_to_history(record))
         return
-    with st.form(f"edit-{record.draft_id}-{record.version}-{section}"):
-        text = st.text_area(SECTION_TITLES[section], value=section_to_text(record.draft.sop, section), height=260,
+    base = _edit_base(ctx, state, record, section)
+    if section == vm.OTHER:
+        _identification_form(ctx, state, base, reviewer)
+        return
+    with st.form(f"edit-{record.draft_id}-{base.version}-{section}"):
+        text = st.text_area(SECTION_TITLES[section], value=section_to_text(base.draft.sop, section), height=260,
                             help=field_help(section))
         reason = st.text_input("What changed and why", placeholder="e.g. Named the approving role")
         submitted = st.form_submit_button("Save as a new version", icon=":material/save:")
     if submitted:
         with friendly_errors("Saving"):
-            sop = apply_section(record.draft.sop, section, text)
-            _save(ctx, state, record, sop, reviewer, reason)
+            sop = apply_section(base.draft.sop, section, text)
+            _save(ctx, state, base, sop, reviewer, reason)
     _regenerate(ctx, state, record, section, reviewer)
+
+
+def _edit_base(ctx: AppContext, state: UIState, record: DraftRecord, section: str) -> DraftRecord:
+    """The version this session is editing the section from (kept when someone else saves meanwhile)."""
+    key = f"{record.draft_id}:{section}"
+    base = state.edit_base.setdefault(key, record.version)
+    if base == record.version:
+        return record
+    st.warning(f"{escape_markdown(record.author)} saved version {record.version} "
+               f"({escape_markdown(record.reason)}) after you opened this section at version {base}. "
+               "Saving checks your text against it, so nothing is overwritten.", icon=":material/group:")
+    if st.button("Discard my changes and load the latest version", key=f"rebase-{key}"):
+        state.edit_base[key] = record.version
+        st.rerun()
+    return ctx.services.store.get_draft(record.draft_id, base)
 
 
 def section_to_history(record: DraftRecord) -> str:
@@ -124,6 +140,7 @@ def _save(ctx: AppContext, state: UIState, record: DraftRecord, sop, reviewer: s
         return
     saved = edit(ctx.services.store, record.draft_id, sop, author=reviewer.strip(), reason=reason,
                  expected_version=record.version)
+    state.forget_edits(record.draft_id)
     state.notify("success", f"Saved version {saved.version}. The findings were re-checked.")
     st.rerun()
 
@@ -145,6 +162,7 @@ def _regenerate(ctx: AppContext, state: UIState, record: DraftRecord, section: s
             saved = regenerate_section(ctx.services, record.draft_id, section, author=reviewer.strip(),
                                        expected_version=record.version,
                                        progress=lambda p: status.write(p.message))
+        state.forget_edits(record.draft_id)
         state.notify("success", f"Regenerated {SECTION_TITLES[section]} as version {saved.version}.")
         st.rerun()
 
@@ -194,6 +212,7 @@ def approval_panel(ctx: AppContext, state: UIState, record: DraftRecord, flags: 
         with friendly_errors("Approval"):
             saved = approve(ctx.services.store, record.draft_id, owner_name=owner, owner_role=role, confirm=confirm,
                             flags=flags, expected_version=record.version)
+            state.forget_edits(record.draft_id)
             state.notify("success", f"Approved: {saved.approval.sop_id} {saved.approval.doc_version} "
                                     f"(version {saved.version}). Export it from the Registry.")
             st.rerun()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from app.ui.components import empty_state, friendly_errors, show_notices
+from app.ui.components import empty_state, friendly_errors, show_error, show_notices
 from app.ui.state import AppContext, IngestRow, UIState, get_context, get_state
 from app.ui.uploads import save_upload
 
@@ -57,7 +57,7 @@ def _add_sources(ctx: AppContext, state: UIState) -> None:
     if folder.strip():
         target = Path(folder.strip()).expanduser()
         if not target.exists():
-            st.error(f"{target}: no such file or folder on this machine.")
+            show_error(f"{target}: no such file or folder on this machine.")
         else:
             paths.append(target)
     if not paths:
