@@ -77,7 +77,7 @@ class MiniLMEmbedder:
         self.batch_size = max(1, batch_size)
         self._tokenizer = Tokenizer.from_file(str(files.tokenizer))
         self._tokenizer.enable_truncation(max_length=MAX_TOKENS)
-        self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self._tokenizer.no_padding()  # tokenizer.json pads to 128; we pad each batch ourselves
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
         self._session = onnxruntime.InferenceSession(
@@ -88,24 +88,42 @@ class MiniLMEmbedder:
     def embed(self, texts: list[str]) -> "np.ndarray":
         """Embed ``texts`` into a float32 array of shape ``(len(texts), 384)``, rows of unit length.
 
-        Texts are sorted by length so each batch pads to similar lengths; rows come back in
-        the caller's order.
+        Texts are sorted by token count and batched under a token budget, so a batch pads to
+        nearly equal lengths (model cost grows with the padded length); rows come back in the
+        caller's order.
         """
         import numpy as np
 
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for begin in range(0, len(order), self.batch_size):
-            rows = order[begin : begin + self.batch_size]
-            out[rows] = self._embed_batch([texts[i] for i in rows])
+        token_ids = [e.ids for e in self._tokenizer.encode_batch(list(texts))]
+        for rows in self._batches(sorted(range(len(texts)), key=lambda i: len(token_ids[i])), token_ids):
+            out[rows] = self._embed_batch([token_ids[i] for i in rows])
         return out
 
-    def _embed_batch(self, texts: list[str]) -> "np.ndarray":
+    def _batches(self, order: list[int], token_ids: list[list[int]]) -> "list[list[int]]":
+        """Cut the length-sorted ``order`` into batches of at most ``batch_size`` rows and
+        ``batch_size * 128`` padded tokens, closing a batch early when lengths jump by a quarter."""
+        budget = self.batch_size * 128
+        batches: list[list[int]] = []
+        for i in order:
+            length = max(1, len(token_ids[i]))
+            current = batches[-1] if batches else None
+            if (current is None or len(current) >= self.batch_size or (len(current) + 1) * length > budget
+                    or length > 1.25 * max(1, len(token_ids[current[0]])) + 8):
+                batches.append([i])
+            else:
+                current.append(i)
+        return batches
+
+    def _embed_batch(self, token_ids: list[list[int]]) -> "np.ndarray":
         import numpy as np
 
-        encodings = self._tokenizer.encode_batch(texts)
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        width = max(len(t) for t in token_ids)
+        ids = np.zeros((len(token_ids), width), dtype=np.int64)
+        mask = np.zeros_like(ids)
+        for row, tokens in enumerate(token_ids):
+            ids[row, : len(tokens)] = tokens
+            mask[row, : len(tokens)] = 1
         feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         hidden = self._session.run(["last_hidden_state"], {k: v for k, v in feeds.items() if k in self._input_names})[0]
         weights = mask[..., None].astype(np.float32)

@@ -199,7 +199,7 @@ class IngestRun:
     def _embed(self, texts: list[str], current: str):  # type: ignore[no-untyped-def]
         import numpy as np
 
-        step = self.index.settings.ingest.embed_batch_size * 2
+        step = self.index.settings.ingest.embed_batch_size * 4
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         vectors = np.zeros((len(texts), 384), dtype=np.float32)
         for begin in range(0, len(order), step):

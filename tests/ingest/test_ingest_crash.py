@@ -72,9 +72,9 @@ def _run_and_kill(data_dir: Path, corpus: Path, after_lines: int) -> bool:
     return child.returncode == -signal.SIGKILL
 
 
-@pytest.mark.parametrize("after_lines", [1, 4, 9])
+@pytest.mark.parametrize("after_lines", [1, 5, 10])
 def test_sigkill_mid_ingest_is_repaired_by_the_next_run(tmp_path, after_lines):
-    corpus = _corpus(tmp_path / "corpus", files=12)
+    corpus = _corpus(tmp_path / "corpus", files=20)
     settings = _settings(tmp_path / "data")
     expected = _expected_ids(corpus, settings)
 
