@@ -110,3 +110,10 @@ def provider_line(settings: Settings) -> str:
     if llm.provider in llm.local_providers:
         return f":material/lock: Model **{name}**: local, nothing leaves this machine."
     return f":material/public: Model **{name}**: remote; source text is sent with policy **{privacy.remote_policy}**."
+
+
+def name_input(state: UIState, label: str) -> str:
+    """The user's name, remembered for the session across pages (widget key ``reviewer``)."""
+    st.session_state.setdefault("reviewer", state.reviewer)  # widget values are dropped on page change
+    state.reviewer = st.text_input(label, key="reviewer", placeholder="First and last name").strip()
+    return state.reviewer

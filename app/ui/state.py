@@ -46,6 +46,7 @@ class UIState:
 
     context: AppContext | None = field(default=None, repr=False)
     draft_id: str | None = None
+    reviewer: str = ""  # the person using this session: author of drafts, edits and waivers
     ingest_rows: list[IngestRow] = field(default_factory=list)
     ingest_summary: str = ""
     search: tuple[str, list[Any]] | None = None

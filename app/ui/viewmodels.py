@@ -138,3 +138,10 @@ def review_marker(next_review: date | None, today: date, drifted: bool, within_d
 def version_label(record: DraftRecord) -> str:
     """``v3 · draft · by Dana Reyes`` for a stored version."""
     return f"v{record.version} · {record.status} · by {record.author}"
+
+
+def model_label(provider: str, model: str) -> str:
+    """``provider (model)``, or just one of them when the other is empty or the same."""
+    if model and provider and model != provider:
+        return f"{provider} ({model})"
+    return provider or model or "an unknown model"

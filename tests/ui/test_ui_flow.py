@@ -47,6 +47,7 @@ def test_draft_page_drafts_with_live_progress_and_opens_review(app):
     assert any("created" in s.value for s in app.success)
     assert app.title[0].value == "Review"  # switched to the Review page with the new draft open
     assert TASK in texts(app)
+    assert app.text_input(key="reviewer").value == OWNER  # the name is remembered across pages
 
 
 def test_draft_page_asks_for_the_missing_inputs(app):

@@ -10,6 +10,7 @@ from app.ui.components import (
     empty_state,
     friendly_errors,
     model_status,
+    name_input,
     provider_line,
     show_notices,
 )
@@ -50,7 +51,7 @@ def _draft_form(ctx: AppContext, state: UIState) -> None:
             placeholder="e.g. Summarise internal meetings with AI and share the summary within one business day",
             height=90,
         )
-        author = st.text_input("Your name (recorded as the author)", placeholder="e.g. Dana Reyes")
+        author = name_input(state, "Your name (recorded as the author)")
         sections = st.multiselect("Sections to draft", list(titles), default=list(titles), format_func=titles.get)
         submitted = st.form_submit_button("Draft", type="primary", icon=":material/auto_awesome:")
     if not submitted:

@@ -7,7 +7,7 @@ import streamlit as st
 from app.models import SECTION_TITLES
 from app.registry.records import DraftRecord
 from app.ui import viewmodels as vm
-from app.ui.components import DRAFT_PAGE, empty_state, escape_markdown, friendly_errors, show_notices
+from app.ui.components import DRAFT_PAGE, empty_state, escape_markdown, friendly_errors, name_input, show_notices
 from app.ui.state import AppContext, UIState, get_context, get_state
 from app.ui.views import review_panels as panels
 
@@ -24,14 +24,15 @@ def render() -> None:
     flags = panels.current_flags(ctx, state, record)
     views = vm.flag_views(flags, record.waivers)
     _header(record, views)
-    reviewer = st.text_input("Your name (recorded on every edit, waiver and regeneration)", key="reviewer",
-                             placeholder="First and last name")
+    reviewer = name_input(state, "Your name (recorded on every edit, waiver and regeneration)")
     grouped = vm.flags_by_section(views)
     sections = [vm.OTHER, *SECTION_TITLES]
     nav, body, sources = st.columns([1.2, 2.6, 2.2], gap="medium")
     with nav:
-        section = st.radio("Section", sections, format_func=lambda s: vm.section_label(s, grouped.get(s, [])),
-                           key=f"section-{record.draft_id}")
+        first_problem = next((i for i, s in enumerate(sections)
+                              if any(v.open_blocker for v in grouped.get(s, []))), 0)
+        section = st.radio("Section", sections, index=first_problem, key=f"section-{record.draft_id}",
+                           format_func=lambda s: vm.section_label(s, grouped.get(s, [])))
     with body:
         panels.section_flags(ctx, state, record, grouped.get(section, []), flags, reviewer)
         panels.section_editor(ctx, state, record, section, reviewer)
@@ -63,7 +64,7 @@ def _header(record: DraftRecord, views: list[vm.FlagView]) -> None:
     waived = sum(v.waiver is not None for v in views)
     st.caption(
         f"{escape_markdown(draft.sop.metadata.sop_id)} · version {record.version} · **{record.status}** · "
-        f"drafted by {escape_markdown(draft.provider or 'unknown')} {escape_markdown(draft.model)} in "
+        f"drafted by {escape_markdown(vm.model_label(draft.provider, draft.model))} in "
         f"{draft.duration_s:.0f} s · task: {escape_markdown(draft.task)}"
     )
     if open_blockers:
