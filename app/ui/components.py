@@ -90,9 +90,9 @@ def model_status(warmup: ModelWarmup) -> None:
     if state == "loading":
         _live_model_status(warmup)
     elif state == "failed":
-        st.error(message, icon=":material/error:")
+        st.error(escape_markdown(message), icon=":material/error:")
     else:
-        st.caption(f":material/check_circle: {message}")
+        st.caption(f":material/check_circle: {escape_markdown(message)}")
 
 
 @st.fragment(run_every=1.0)
@@ -100,7 +100,7 @@ def _live_model_status(warmup: ModelWarmup) -> None:
     state, message = warmup.status()
     if state != "loading":
         st.rerun()  # redraw the whole page once, so what needed the model is enabled
-    st.caption(f":material/hourglass_top: {message}")
+    st.caption(f":material/hourglass_top: {escape_markdown(message)}")
 
 
 def provider_line(settings: Settings) -> str:

@@ -39,7 +39,7 @@ class FlagView:
 
 
 def where(chunk: ChunkRef) -> str:
-    """``file · p. N · heading`` for a source passage."""
+    """``file · p. N · heading`` for a source passage (a ChunkRef or an index SearchHit)."""
     parts = [chunk.source] + ([f"p. {chunk.page}"] if chunk.page else []) + ([chunk.heading] if chunk.heading else [])
     return " · ".join(parts)
 

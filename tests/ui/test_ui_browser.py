@@ -21,7 +21,7 @@ import pytest
 
 from app.services import Services
 from app.settings import Settings
-from tests.ui.ui_helpers import MEETING_NOTES, OWNER, TASK
+from tests.ui.ui_helpers import MEETING_NOTES, OWNER, TASK, clear_blockers
 
 pytestmark = pytest.mark.browser
 
@@ -102,23 +102,11 @@ def _nav(page, title: str) -> None:  # noqa: ANN001 - playwright Page
 
 
 def _resolve_blockers(settings: Settings) -> str:
-    """Name the owner and waive the open blockers through the workflow (the AppTest flow does it by hand)."""
-    from app.critique import critique_draft
-    from app.registry import workflow
-
+    """Name the owner and waive the open blockers in the server's store (AppTest does it by hand)."""
     services = Services(settings)
     try:
-        store = services.store
-        [summary] = store.list_drafts()
-        record = store.get_draft(summary.draft_id)
-        meta = record.draft.sop.metadata.model_copy(update={"owner_name": OWNER, "owner_role": "Operations Manager"})
-        record = workflow.edit(store, record.draft_id, record.draft.sop.model_copy(update={"metadata": meta}),
-                               author=OWNER, reason="Named the owner", expected_version=record.version)
-        flags = critique_draft(record.draft, services.catalogue)
-        for flag in workflow.unresolved_blockers(flags, record.waivers):
-            workflow.waive(store, record.draft_id, flag.flag_id, author=OWNER, flags=flags,
-                           reason="Checked against the meeting notes by the owner; acceptable as written.")
-        return record.draft_id
+        [summary] = services.store.list_drafts()
+        return clear_blockers(services, summary.draft_id).draft_id
     finally:
         services.close()
 

@@ -7,7 +7,9 @@ import pytest
 from tests.ui.ui_helpers import (
     MEETING_NOTES,
     OWNER,
+    ROLE,
     button,
+    clear_blockers,
     create_draft,
     ingest_notes,
     no_errors,
@@ -127,22 +129,21 @@ def test_a_concurrent_save_is_reported_not_overwritten(app):
     assert store.get_draft(draft_id).version == 2  # nothing was overwritten
 
 
-def test_registry_marks_an_sop_whose_cited_source_changed(app, tmp_path):
+def _approve(at, draft_id: str) -> None:  # noqa: ANN001 - AppTest
     from app.critique import critique_draft
     from app.registry import workflow
 
+    services = services_of(at)
+    record = clear_blockers(services, draft_id)
+    workflow.approve(services.store, draft_id, owner_name=OWNER, owner_role=ROLE, confirm=True,
+                     flags=critique_draft(record.draft, services.catalogue))
+
+
+def test_registry_marks_an_sop_whose_cited_source_changed(app, tmp_path):
     note = tmp_path / "meeting-summaries.md"
     note.write_bytes(MEETING_NOTES.read_bytes())
     ingest_notes(app, [note])
-    draft_id = create_draft(app)
-    services = services_of(app)
-    record = services.store.get_draft(draft_id)
-    flags = critique_draft(record.draft, services.catalogue)
-    for flag in workflow.unresolved_blockers(flags, record.waivers):
-        workflow.waive(services.store, draft_id, flag.flag_id, author=OWNER, flags=flags,
-                       reason="Checked against the meeting notes by the owner; acceptable as written.")
-    workflow.approve(services.store, draft_id, owner_name=OWNER, owner_role="Operations Manager", confirm=True,
-                     flags=flags)
+    _approve(app, create_draft(app))
     note.write_text(MEETING_NOTES.read_text(encoding="utf-8") + "\nNew rule: summaries go to SharePoint.\n",
                     encoding="utf-8")
     ingest_notes(app, [note])
@@ -151,3 +152,21 @@ def test_registry_marks_an_sop_whose_cited_source_changed(app, tmp_path):
     assert any("changed since approval" in w.value for w in app.warning)
     [table] = [d.value for d in app.dataframe if "Review" in d.value.columns]
     assert table["Review"].iloc[0].startswith("source changed")
+
+
+def test_editing_an_approved_sop_shows_the_changes_since_approval(app):
+    ingest_notes(app)
+    draft_id = create_draft(app)
+    _approve(app, draft_id)
+    app.switch_page("pages/review.py").run()
+    assert "approved by Dana Reyes" in texts(app)
+    app.text_input(key="reviewer").input(OWNER)
+    app.radio[0].set_value("purpose").run()
+    app.text_area[0].input("Post the summary within one working day.")
+    app.text_input[1].input("Reworded the purpose")
+    button(app, "Save as a new version").click().run()
+    no_errors(app)
+    assert any("Changes since the approved version in force" in m.value for m in app.markdown)
+    [diff] = [c.value for c in app.code if "working day" in c.value and "## Purpose" in c.value][:1]
+    assert "+- Post the summary within one working day." in diff
+    assert button(app, "Approve version 4").disabled  # v1 draft, v2 owner named, v3 approved, v4 this edit

@@ -8,6 +8,7 @@ from app.ui.components import (
     REVIEW_PAGE,
     SOURCES_PAGE,
     empty_state,
+    escape_markdown,
     friendly_errors,
     model_status,
     name_input,
@@ -75,10 +76,10 @@ def _run_draft(ctx: AppContext, state: UIState, task: str, author: str, sections
 
         def progress(p) -> None:  # noqa: ANN001 - app.drafting.service.DraftProgress
             bar.progress(min(p.done / p.total, 1.0) if p.total else 0.0, text=p.message)
-            status.write(f"{p.message} ({p.done}/{p.total})" if p.total else p.message)
+            status.write(escape_markdown(f"{p.message} ({p.done}/{p.total})" if p.total else p.message))
 
         record = create_draft(ctx.services, task, sections=sections, progress=progress, author=author)
-        status.update(label=f"Drafted {record.draft.sop.title}", state="complete", expanded=False)
+        status.update(label="Drafted " + escape_markdown(record.draft.sop.title), state="complete", expanded=False)
     state.draft_id = record.draft_id
     state.notify("success", f"Draft {record.draft_id} created in {record.draft.duration_s:.0f} s. Review it below.")
     st.switch_page(REVIEW_PAGE)

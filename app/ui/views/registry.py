@@ -24,7 +24,7 @@ def render() -> None:
     """The Registry page."""
     ctx, state = get_context(), get_state()
     st.title("Registry")
-    st.caption(f"Approved SOPs and where they are exported: {ctx.settings.registry_dir}")
+    st.caption("Approved SOPs and where they are exported: " + escape_markdown(str(ctx.settings.registry_dir)))
     show_notices(state)
     sops, audit, calls = st.tabs(["SOPs in force", "Audit log", "LLM call log"])
     with sops, friendly_errors("Reading the registry"):
@@ -78,7 +78,8 @@ def _drift_check(ctx: AppContext, state: UIState) -> None:
 
 def _sop_panel(ctx: AppContext, state: UIState, record: DraftRecord, expanded: bool) -> None:
     approval = record.approval
-    with st.expander(f"{approval.sop_id} {approval.doc_version} · {record.draft.sop.title}", expanded=expanded):
+    label = escape_markdown(f"{approval.sop_id} {approval.doc_version} · {record.draft.sop.title}")
+    with st.expander(label, expanded=expanded):
         st.caption(f"Content hash {approval.content_hash[:16]} · approved by {escape_markdown(approval.approver)} "
                    f"on {approval.approved_at:%Y-%m-%d %H:%M} UTC · {len(approval.waivers)} waiver(s)")
         if st.button("Export Markdown, DOCX and JSON to the registry", key=f"export-{record.draft_id}-{record.version}",

@@ -59,7 +59,7 @@ def _choose_draft(ctx: AppContext, state: UIState) -> DraftRecord | None:
 
 def _header(record: DraftRecord, views: list[vm.FlagView]) -> None:
     draft = record.draft
-    st.subheader(draft.sop.title, anchor=False)
+    st.subheader(escape_markdown(draft.sop.title), anchor=False)
     open_blockers = sum(v.open_blocker for v in views)
     waived = sum(v.waiver is not None for v in views)
     st.caption(

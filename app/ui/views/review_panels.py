@@ -161,7 +161,7 @@ def _regenerate(ctx: AppContext, state: UIState, record: DraftRecord, section: s
             ctx.warmup.wait(timeout=ctx.settings.llm.timeout_s)
             saved = regenerate_section(ctx.services, record.draft_id, section, author=reviewer.strip(),
                                        expected_version=record.version,
-                                       progress=lambda p: status.write(p.message))
+                                       progress=lambda p: status.write(escape_markdown(p.message)))
         state.forget_edits(record.draft_id)
         state.notify("success", f"Regenerated {SECTION_TITLES[section]} as version {saved.version}.")
         st.rerun()
@@ -235,9 +235,14 @@ def _approved_summary(record: DraftRecord) -> None:
 
 def history_panel(ctx: AppContext, record: DraftRecord) -> None:
     """Every version of the draft, and the difference between any two."""
-    from app.registry.diff import diff_versions, format_diff
+    from app.registry.diff import diff_against_approved, diff_versions, format_diff
 
     with st.expander(f"Version history ({record.latest_version} versions)"):
+        if record.status in ("draft", "in_review"):
+            since = diff_against_approved(ctx.services.store, record.draft_id)
+            if since is not None:
+                st.markdown("**Changes since the approved version in force**")
+                st.code(format_diff(since), language="diff")
         history = ctx.services.store.history(record.draft_id)
         st.dataframe([{"Version": h.version, "State": h.status, "By": h.author, "Why": h.reason,
                        "When": f"{h.created_at:%Y-%m-%d %H:%M}", "Approved by": h.approved_by} for h in history],

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from app.ui.components import empty_state, friendly_errors, show_error, show_notices
+from app.ui import viewmodels as vm
+from app.ui.components import empty_state, escape_markdown, friendly_errors, show_error, show_notices
 from app.ui.state import AppContext, IngestRow, UIState, get_context, get_state
 from app.ui.uploads import save_upload
 
@@ -113,7 +114,7 @@ def _search(ctx: AppContext, state: UIState) -> None:
         st.info("No passage matches that search.")
     for hit in hits:
         with st.container(border=True):
-            st.caption(f"{_where(hit)} · score {hit.score:.2f} · {hit.chunk_id}")
+            st.caption(escape_markdown(f"{vm.where(hit)} · score {hit.score:.2f} · {hit.chunk_id}"))
             st.text(hit.text)
 
 
@@ -127,14 +128,5 @@ def _browse(ctx: AppContext, sources: list) -> None:
     chosen = st.selectbox("Show the passages of", [s.source for s in sources], index=None, placeholder="Pick a document")
     if chosen:
         for hit in ctx.services.index.chunks_of(chosen):
-            with st.expander(f"{_where(hit)} · {hit.chunk_id}"):
+            with st.expander(escape_markdown(f"{vm.where(hit)} · {hit.chunk_id}")):
                 st.text(hit.text)
-
-
-def _where(hit) -> str:  # noqa: ANN001 - ingest.models.SearchHit or app.models.ChunkRef
-    parts = [hit.source]
-    if hit.page:
-        parts.append(f"p. {hit.page}")
-    if hit.heading:
-        parts.append(hit.heading)
-    return " · ".join(parts)
