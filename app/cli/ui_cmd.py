@@ -5,7 +5,6 @@ from __future__ import annotations
 import ipaddress
 import math
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -54,8 +53,7 @@ def register(app: typer.Typer) -> None:
         settings = services(ctx).settings
         env = {**os.environ, "SOPDRAFT_DATA_DIR": str(settings.data_dir)}
         typer.echo(f"sopdraft UI on http://{host}:{port}  (data: {settings.data_dir}; Ctrl+C to stop)")
-        try:
-            code = subprocess.call(streamlit_command(port, host, settings.ingest.max_file_mb), env=env)
-        except KeyboardInterrupt:
-            code = 0
-        raise typer.Exit(code)
+        services(ctx).close()
+        cmd = streamlit_command(port, host, settings.ingest.max_file_mb)
+        # Become the Streamlit server (no child process), so Ctrl+C and SIGTERM reach it directly.
+        os.execve(cmd[0], cmd, env)

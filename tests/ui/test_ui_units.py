@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -102,14 +103,14 @@ def _cli(settings) -> typer.Typer:
 def test_ui_command_runs_streamlit_on_loopback_with_the_data_dir(settings, monkeypatch):
     seen = {}
 
-    def fake_call(cmd, env):  # noqa: ANN001 - stands in for subprocess.call
-        seen.update(cmd=cmd, env=env)
-        return 0
+    def fake_execve(path, cmd, env):  # noqa: ANN001 - stands in for os.execve (which would not return)
+        seen.update(path=path, cmd=cmd, env=env)
 
-    monkeypatch.setattr(ui_cmd.subprocess, "call", fake_call)
+    monkeypatch.setattr(ui_cmd.os, "execve", fake_execve)
     result = CliRunner().invoke(_cli(settings), ["ui", "--port", "8765"])
     assert result.exit_code == 0, result.output
     cmd = seen["cmd"]
+    assert seen["path"] == cmd[0] == sys.executable
     assert cmd[1:4] == ["-m", "streamlit", "run"] and Path(cmd[4]) == ui_cmd.APP_SCRIPT
     args = dict(zip(cmd[5::2], cmd[6::2]))
     assert args["--server.port"] == "8765" and args["--server.address"] == "127.0.0.1"
