@@ -36,15 +36,18 @@ def percentiles(samples: list[float]) -> str:
     return f"p50 {statistics.median(samples) * 1000:6.1f} ms, p95 {cuts[18] * 1000:6.1f} ms"
 
 
-def time_calls(fn, queries: list[str], rounds: int = 3) -> list[float]:  # type: ignore[no-untyped-def]
-    """Seconds per call of ``fn(query)`` over ``rounds`` passes of ``queries`` (one warm-up call)."""
-    fn(queries[0])
-    samples = []
+def time_calls(fns: dict, queries: list[str], rounds: int = 3) -> dict[str, list[float]]:  # type: ignore[type-arg]
+    """Seconds per call of each ``fn(query)``, interleaved query by query so that load from other
+    processes on a shared machine falls on every variant alike (one warm-up call each)."""
+    samples: dict[str, list[float]] = {name: [] for name in fns}
+    for fn in fns.values():
+        fn(queries[0])
     for _ in range(rounds):
         for query in queries:
-            started = time.perf_counter()
-            fn(query)
-            samples.append(time.perf_counter() - started)
+            for name, fn in fns.items():
+                started = time.perf_counter()
+                fn(query)
+                samples[name].append(time.perf_counter() - started)
     return samples
 
 
@@ -87,19 +90,33 @@ def brute_force(vectors, embed):  # type: ignore[no-untyped-def]
     return run
 
 
+def hybrid_search(index):  # type: ignore[no-untyped-def]
+    """``search`` with BM25 fusion switched on for the one call."""
+    def run(query: str):  # type: ignore[no-untyped-def]
+        index.settings.retrieval.hybrid = True
+        try:
+            return index.search(query, 5)
+        finally:
+            index.settings.retrieval.hybrid = False
+
+    return run
+
+
 def report_latency(index, label: str, queries: list[str], vectors) -> None:  # type: ignore[no-untyped-def]
     """Latency of dense, hybrid, the embedding floor and brute force on ``index``."""
     print(f"--- {label}: {index.count()} chunks")
-    print(f"query embedding only : {percentiles(time_calls(lambda q: index.embed([q]), queries))}")
-    print(f"numpy brute force    : {percentiles(time_calls(brute_force(vectors, index.embed), queries))}")
-    print(f"search dense         : {percentiles(time_calls(lambda q: index.search(q, 5), queries))}")
-    index.settings.retrieval.hybrid = True
     index._lexical = None  # time a fresh build, as after an ingest
     started = time.perf_counter()
     index.lexical()
     print(f"bm25 index build     : {(time.perf_counter() - started) * 1000:.0f} ms (once per ingest)")
-    print(f"search dense+bm25    : {percentiles(time_calls(lambda q: index.search(q, 5), queries))}")
-    index.settings.retrieval.hybrid = False
+    samples = time_calls({
+        "query embedding only": lambda q: index.embed([q]),
+        "numpy brute force": brute_force(vectors, index.embed),
+        "search dense": lambda q: index.search(q, 5),
+        "search dense+bm25": hybrid_search(index),
+    }, queries)
+    for name, values in samples.items():
+        print(f"{name:21s}: {percentiles(values)}")
 
 
 def build_20k(source, data_dir: Path):  # type: ignore[no-untyped-def]
