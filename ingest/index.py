@@ -17,8 +17,9 @@ if TYPE_CHECKING:
     from app.settings import Settings
     from ingest.lexical import LexicalIndex
 
-# Bump when chunking changes so that existing indexes are rebuilt rather than mixed.
-CHUNKER_VERSION = 1
+# Bump when extraction, chunking or the embedded text changes, so that existing indexes are
+# rebuilt on the next ingest rather than mixing old and new chunks.
+CHUNKER_VERSION = 2
 
 
 class SourceIndex:

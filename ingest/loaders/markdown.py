@@ -15,6 +15,7 @@ _LIQUID_COMMENT = re.compile(r"{%-?\s*comment\s*-?%}.*?{%-?\s*endcomment\s*-?%}"
 _LIQUID_LINK = re.compile(r"""{%-?\s*(?:page|link)\s+["']([^"']*)["']\s*-?%}""")
 _LIQUID_TAG = re.compile(r"{%.*?%}", re.S)
 _LIQUID_OUTPUT = re.compile(r"{{.*?}}", re.S)
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _BLANK_RUNS = re.compile(r"\n{3,}")
 
 
@@ -41,7 +42,7 @@ def strip_liquid(text: str) -> str:
 def load(path: Path, text: str) -> ExtractedDoc:
     """A Markdown note; the title comes from front matter, else the file name."""
     meta, body = split_front_matter(text)
-    body = _BLANK_RUNS.sub("\n\n", strip_liquid(body)).strip("\n")
+    body = _BLANK_RUNS.sub("\n\n", _HTML_COMMENT.sub("", strip_liquid(body))).strip("\n")
     title = str(meta.get("title") or "").strip()
     return ExtractedDoc(
         text=body, kind="markdown", title=title, structured=True,

@@ -49,13 +49,15 @@ def test_markdown_front_matter_and_liquid_are_stripped(tmp_path):
     path = tmp_path / "leave.md"
     path.write_text(
         "---\ntitle: Leave\nkeywords: pto\n---\n{% include note.html %}\nSee [forms]({% page \"/forms\" %}).\n"
-        "{% comment %}internal only{% endcomment %}\n## Sick leave\nCall in by 9am {{ site.phone }}.\n",
+        "{% comment %}internal only{% endcomment %}\n## Sick leave\nCall in by 9am {{ site.phone }}.\n"
+        "<!-- prettier-ignore -->\n",
         encoding="utf-8",
     )
     doc = _load(path)
     assert doc.title == "Leave"
     assert doc.metadata == {"title": "Leave", "keywords": "pto"}
     assert "{%" not in doc.text and "{{" not in doc.text and "internal only" not in doc.text
+    assert "prettier" not in doc.text
     assert "## Sick leave" in doc.text and "See [forms](/forms)." in doc.text
 
 
