@@ -14,21 +14,36 @@ def _pdf_escape(text: str) -> str:
 def build_text_pdf(pages: list[list[str]]) -> bytes:
     """A minimal, valid PDF with a Helvetica text layer: one list of lines per page."""
     objects: list[bytes] = [b"<< /Type /Catalog /Pages 2 0 R >>", b""]
-    font_ref = 3
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
     kids = []
     for lines in pages:
         ops = ["BT", "/F1 12 Tf", "14 TL", "72 720 Td"]
         ops += [f"({_pdf_escape(line)}) Tj T*" for line in lines]
         ops.append("ET")
-        stream = "\n".join(ops).encode("latin-1")
-        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
-        content_ref = len(objects)
-        objects.append(
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
-            b"/Resources << /Font << /F1 %d 0 R >> >> >>" % (content_ref, font_ref)
-        )
-        kids.append(len(objects))
+        kids.append(_add_page(objects, "\n".join(ops).encode("latin-1"), b"/Font << /F1 3 0 R >>"))
+    return _serialise(objects, kids)
+
+
+def build_image_pdf() -> bytes:
+    """A one-page PDF whose only content is a drawn 2x2 grey image (like a scan without OCR)."""
+    objects: list[bytes] = [b"<< /Type /Catalog /Pages 2 0 R >>", b""]
+    pixels = bytes([0, 128, 128, 255])
+    objects.append(b"<< /Type /XObject /Subtype /Image /Width 2 /Height 2 /ColorSpace /DeviceGray "
+                   b"/BitsPerComponent 8 /Length %d >>\nstream\n" % len(pixels) + pixels + b"\nendstream")
+    kids = [_add_page(objects, b"q 400 0 0 400 100 200 cm /Im1 Do Q", b"/XObject << /Im1 3 0 R >>")]
+    return _serialise(objects, kids)
+
+
+def _add_page(objects: list[bytes], content: bytes, resources: bytes) -> int:
+    objects.append(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
+    objects.append(
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R /Resources << %s >> >>"
+        % (len(objects), resources)
+    )
+    return len(objects)
+
+
+def _serialise(objects: list[bytes], kids: list[int]) -> bytes:
     objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
         b" ".join(b"%d 0 R" % k for k in kids), len(kids))
     out = bytearray(b"%PDF-1.4\n")
@@ -41,6 +56,12 @@ def build_text_pdf(pages: list[list[str]]) -> bytes:
     out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
     return bytes(out)
+
+
+@pytest.fixture
+def image_pdf() -> bytes:
+    """An image-only PDF (see :func:`build_image_pdf`)."""
+    return build_image_pdf()
 
 
 @pytest.fixture

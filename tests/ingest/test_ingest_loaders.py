@@ -95,16 +95,6 @@ def _encrypted_pdf(make_pdf) -> bytes:
     return out.getvalue()
 
 
-def _image_only_pdf() -> bytes:
-    from pypdf import PdfWriter
-
-    writer = PdfWriter()
-    writer.add_blank_page(612, 792)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
 @pytest.mark.parametrize(
     ("name", "content", "reason"),
     [
@@ -136,11 +126,14 @@ def test_bad_input_gives_one_line_reason_naming_the_file(tmp_path, name, content
     assert reason in message and str(path) in message and "\n" not in message
 
 
-def test_encrypted_and_image_only_pdfs_are_refused(tmp_path, make_pdf):
+def test_encrypted_and_image_only_pdfs_are_refused(tmp_path, make_pdf, image_pdf):
     encrypted = tmp_path / "locked.pdf"
     encrypted.write_bytes(_encrypted_pdf(make_pdf))
     scanned = tmp_path / "scan.pdf"
-    scanned.write_bytes(_image_only_pdf())
+    scanned.write_bytes(image_pdf)
+    from pypdf import PdfReader
+
+    assert len(PdfReader(io.BytesIO(image_pdf)).pages[0].images) == 1, "the fixture really draws an image"
     with pytest.raises(LoadError, match="encrypted PDF"):
         _load(encrypted)
     with pytest.raises(LoadError, match="no text layer"):
