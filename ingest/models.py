@@ -21,7 +21,7 @@ class SearchHit(BaseModel):
     page: int | None = Field(None, description="1-based page for PDFs, else None.")
     heading: str = Field("", description="Heading path, e.g. 'Travel > Booking'.")
     chunk_id: str
-    score: float = Field(description="Cosine similarity (dense) or fused score; 0 for hits fetched by id.")
+    score: float = Field(description="Cosine similarity to the query; 0 for hits fetched by id.")
     text: str
     start: int = Field(description="Character offset of the chunk in the extracted document text.")
     end: int
@@ -35,6 +35,7 @@ class IngestProgress(BaseModel):
     files_total: int
     chunks_done: int
     current: str = ""
+    fraction: float = Field(0.0, description="Estimated share of the run done (0-1), for bars and ETAs.")
 
 
 class FileResult(BaseModel):

@@ -167,10 +167,12 @@ class IngestRun:
         self.files_done += 1
         self._report(current)
 
-    def _report(self, current: str) -> None:
+    def _report(self, current: str, partial_files: float = 0.0) -> None:
+        """Tell the caller; ``partial_files`` is the embedded share of the batch being written."""
         if self.progress is not None:
+            fraction = (self.files_done + partial_files) / self.files_total if self.files_total else 1.0
             self.progress(IngestProgress(files_done=self.files_done, files_total=self.files_total,
-                                         chunks_done=self.chunks_done, current=current))
+                                         chunks_done=self.chunks_done, current=current, fraction=min(1.0, fraction)))
 
     def flush(self, batch: list[Candidate]) -> None:
         """Embed and write a batch of files, bracketed by pending/done manifest saves."""
@@ -184,7 +186,7 @@ class IngestRun:
             )
         self.manifest.save()
         chunks = [c for cand in batch for c in cand.chunks]
-        vectors = self._embed([c.embed_text for c in chunks], batch[0].planned.source)
+        vectors = self._embed([c.embed_text for c in chunks], batch[0].planned.source, len(batch))
         self.index.write_chunks(chunks, vectors, [cand.sha256 for cand in batch for _ in cand.chunks])
         for cand in batch:
             entry = self.manifest.files[str(cand.planned.path)]
@@ -196,17 +198,21 @@ class IngestRun:
         self._dirty = False
         self._report(batch[-1].planned.source)
 
-    def _embed(self, texts: list[str], current: str):  # type: ignore[no-untyped-def]
+    def _embed(self, texts: list[str], current: str, files: int):  # type: ignore[no-untyped-def]
+        """Vectors for ``texts`` (a batch of ``files`` files), embedded in length-sorted slices
+        so that progress can be reported between slices."""
         import numpy as np
+
+        from ingest.embeddings import DIMENSIONS
 
         step = self.index.settings.ingest.embed_batch_size * 4
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        vectors = np.zeros((len(texts), 384), dtype=np.float32)
+        vectors = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         for begin in range(0, len(order), step):
             rows = order[begin : begin + step]
             vectors[rows] = self.index.embed([texts[i] for i in rows])
             self.chunks_done += len(rows)
-            self._report(current)
+            self._report(current, files * (begin + len(rows)) / len(order))
         return vectors
 
     def remove(self, keys: list[str], record: bool = True) -> None:

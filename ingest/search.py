@@ -8,6 +8,8 @@ from ingest.models import SearchHit
 from ingest.store import to_hit
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from ingest.index import SourceIndex
 
 # Candidates fetched per requested hit: room for dropping duplicate texts and for fusion.
@@ -21,14 +23,14 @@ def search(index: "SourceIndex", query: str, k: int, sources: list[str] | None) 
         return []
     n = min(total, max(k * OVERFETCH, 20))
     where = {"source": {"$in": list(sources)}} if sources else None
-    dense = _dense(index, query, n, where)
-    if index.settings.retrieval.hybrid:
-        dense = _fuse(index, query, n, dense, sources)
-    return _distinct(dense, k)
-
-
-def _dense(index: "SourceIndex", query: str, n: int, where: dict[str, Any] | None) -> list[SearchHit]:
     vector = index.embed([query])
+    hits = _dense(index, vector, n, where)
+    if index.settings.retrieval.hybrid:
+        hits = _fuse(index, query, vector, n, hits, sources)
+    return _distinct(hits, k)
+
+
+def _dense(index: "SourceIndex", vector: "np.ndarray", n: int, where: dict[str, Any] | None) -> list[SearchHit]:
     found = index.collection.query(query_embeddings=vector, n_results=n, where=where,
                                    include=["documents", "metadatas", "distances"])
     return [
@@ -37,9 +39,13 @@ def _dense(index: "SourceIndex", query: str, n: int, where: dict[str, Any] | Non
     ]
 
 
-def _fuse(index: "SourceIndex", query: str, n: int, dense: list[SearchHit],
+def _fuse(index: "SourceIndex", query: str, vector: "np.ndarray", n: int, dense: list[SearchHit],
           sources: list[str] | None) -> list[SearchHit]:
-    """Reciprocal-rank fusion of the dense list with BM25's best ``n``; score becomes the fused score."""
+    """Reciprocal-rank fusion of the dense list with BM25's best ``n``.
+
+    The order is the fused one, but every score stays the cosine similarity to the query, so
+    thresholds on ``score`` (drafting's ``min_score``) mean the same with or without BM25.
+    """
     from ingest.lexical import rrf_fuse
 
     allowed = None
@@ -47,11 +53,14 @@ def _fuse(index: "SourceIndex", query: str, n: int, dense: list[SearchHit],
         wanted = set(sources)
         allowed = {c for e in index.manifest.files.values() if e.source in wanted for c in e.chunks}
     lexical = index.lexical().search(query, n, allowed)
-    fused = rrf_fuse([[h.chunk_id for h in dense], lexical])
+    fused = [i for i, _ in rrf_fuse([[h.chunk_id for h in dense], lexical])]
     known = {h.chunk_id: h for h in dense}
-    missing = [i for i, _ in fused if i not in known]
-    known.update({h.chunk_id: h for h in index.get(missing)})
-    return [known[i].model_copy(update={"score": score}) for i, score in fused if i in known]
+    missing = [i for i in fused if i not in known]
+    if missing:
+        found = index.collection.get(ids=missing, include=["documents", "metadatas", "embeddings"])
+        for i, d, m, e in zip(found["ids"], found["documents"], found["metadatas"], found["embeddings"]):
+            known[i] = to_hit(i, d, m, float(vector[0] @ e))
+    return [known[i] for i in fused if i in known]
 
 
 def _distinct(hits: list[SearchHit], k: int) -> list[SearchHit]:

@@ -33,7 +33,7 @@ def ingest(
 
     try:
         index = services(ctx).index
-        with _progress_bar() as on_progress:
+        with ProgressBar() as on_progress:
             report = index.ingest(paths, full=full, progress=on_progress)
     except EmbeddingModelError as exc:
         fail(str(exc))
@@ -52,7 +52,7 @@ def _print_summary(report: "IngestReport") -> None:
     )
 
 
-class _progress_bar:
+class ProgressBar:
     """A rich progress bar on stderr (files, chunks, chunk rate, ETA); a no-op when stderr is not a terminal."""
 
     def __init__(self) -> None:
@@ -64,22 +64,25 @@ class _progress_bar:
     def __enter__(self) -> Callable[["IngestProgress"], None] | None:
         if not self.enabled:
             return None
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
+        # The bar and ETA follow the estimated share done (files finish a batch at a time).
         self._progress = Progress(
-            TextColumn("ingest"), BarColumn(), MofNCompleteColumn(), TextColumn("files"),
+            TextColumn("ingest"), BarColumn(), TextColumn("{task.fields[files]} files"),
             TextColumn("{task.fields[chunks]} chunks ({task.fields[rate]:.1f}/s)"),
             TimeRemainingColumn(), TextColumn("{task.fields[current]}", style="dim"),
             console=err_console, transient=True,
         )
         self._progress.start()
-        self._task = self._progress.add_task("ingest", total=None, chunks=0, rate=0.0, current="")
+        self._task = self._progress.add_task("ingest", total=1.0, files="0/?", chunks=0, rate=0.0, current="")
         return self._update
 
     def _update(self, p: "IngestProgress") -> None:
         rate = p.chunks_done / max(time.perf_counter() - self._started, 1e-6)
-        self._progress.update(self._task, total=p.files_total, completed=p.files_done,  # type: ignore[union-attr]
-                              chunks=p.chunks_done, rate=rate, current=p.current[-50:])
+        self._progress.update(  # type: ignore[union-attr]
+            self._task, completed=p.fraction, files=f"{p.files_done}/{p.files_total}",
+            chunks=p.chunks_done, rate=rate, current=p.current[-40:],
+        )
 
     def __exit__(self, *exc: object) -> None:
         if self._progress is not None:

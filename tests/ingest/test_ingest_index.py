@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.settings import IngestSettings, RetrievalSettings
+from ingest import search as search_module
 from ingest.index import SourceIndex
 from ingest.store import all_ids
 
@@ -167,6 +168,15 @@ def test_hybrid_search_returns_distinct_fused_hits(settings, notes_dir):
         hits = index.search("security office badge", k=3)
         assert hits[0].source == "security.txt"
         assert len({h.chunk_id for h in hits}) == len(hits) == 3
+        # A dense list cut to one hit makes BM25 bring in chunks dense did not return; every
+        # score stays the cosine similarity to the query, never a fused rank score.
+        query = "hotel receipt, chat accounts, lost badges"
+        vector = index.embed([query])
+        fused = search_module._fuse(index, query, vector, 5, search_module._dense(index, vector, 1, None), None)
+        stored = index.collection.get(ids=[h.chunk_id for h in fused], include=["embeddings"])
+        cosine = {i: float(vector[0] @ e) for i, e in zip(stored["ids"], stored["embeddings"])}
+        assert len(fused) > 1
+        assert all(abs(h.score - cosine[h.chunk_id]) < 1e-4 for h in fused)
         assert index.search("badge", k=2, sources=["onboarding.md"])[0].source == "onboarding.md"
     finally:
         index.close()
