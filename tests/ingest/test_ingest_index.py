@@ -180,3 +180,13 @@ def test_hybrid_search_returns_distinct_fused_hits(settings, notes_dir):
         assert index.search("badge", k=2, sources=["onboarding.md"])[0].source == "onboarding.md"
     finally:
         index.close()
+
+
+def test_search_returns_each_text_once_even_when_files_repeat_it(index, notes_dir):
+    paragraph = "Escalate payroll errors to the finance helpdesk within two days."
+    (notes_dir / "copy-a.txt").write_text(paragraph)
+    (notes_dir / "copy-b.txt").write_text(paragraph)
+    index.ingest([notes_dir])
+    hits = index.search("where do payroll mistakes get escalated", k=3)
+    assert [h.text for h in hits].count(paragraph) == 1
+    assert len(hits) == 3
