@@ -55,9 +55,14 @@ class Chunk:
 
     @property
     def embed_text(self) -> str:
-        """What is embedded: heading path for context, link targets and bare URLs left out."""
-        text = _BARE_URL.sub("", _MARKUP.sub("", _MD_LINK.sub(r"\1", self.text)))
-        return f"{self.heading}\n\n{text}" if self.heading else text
+        """What is embedded for this chunk (see :func:`embedding_text`)."""
+        return embedding_text(self.text, self.heading)
+
+
+def embedding_text(text: str, heading: str = "") -> str:
+    """The text the model sees: heading path for context; link targets, URLs and markup left out."""
+    plain = _BARE_URL.sub("", _MARKUP.sub("", _MD_LINK.sub(r"\1", text)))
+    return f"{heading}\n\n{plain}" if heading else plain
 
 
 def chunk_id_for(source: str, text: str) -> str:
