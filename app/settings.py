@@ -60,7 +60,7 @@ class IngestSettings(BaseModel):
     chunk_size: int = 1000
     chunk_overlap: int = 100
     embed_batch_size: int = 32
-    write_batch_chunks: int = Field(256, ge=1, description="Chunks embedded and written per crash-safe step.")
+    write_batch_chunks: int = Field(512, ge=1, description="Chunks embedded and written per crash-safe step.")
     chroma_url: str = Field("", description="Use a Chroma server at this URL instead of the embedded store.")
     collection: str = "sopdraft"
 

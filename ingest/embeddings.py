@@ -12,7 +12,7 @@ import hashlib
 import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
     import numpy as np
@@ -85,12 +85,12 @@ class MiniLMEmbedder:
         )
         self._input_names = {i.name for i in self._session.get_inputs()}
 
-    def embed(self, texts: list[str]) -> "np.ndarray":
+    def embed(self, texts: list[str], on_batch: Callable[[int], None] | None = None) -> "np.ndarray":
         """Embed ``texts`` into a float32 array of shape ``(len(texts), 384)``, rows of unit length.
 
         Texts are sorted by token count and batched under a token budget, so a batch pads to
         nearly equal lengths (model cost grows with the padded length); rows come back in the
-        caller's order.
+        caller's order. ``on_batch(rows)`` is called after each model batch (for progress).
         """
         import numpy as np
 
@@ -98,6 +98,8 @@ class MiniLMEmbedder:
         token_ids = [e.ids for e in self._tokenizer.encode_batch(list(texts))]
         for rows in self._batches(sorted(range(len(texts)), key=lambda i: len(token_ids[i])), token_ids):
             out[rows] = self._embed_batch([token_ids[i] for i in rows])
+            if on_batch is not None:
+                on_batch(len(rows))
         return out
 
     def _batches(self, order: list[int], token_ids: list[list[int]]) -> "list[list[int]]":

@@ -199,21 +199,17 @@ class IngestRun:
         self._report(batch[-1].planned.source)
 
     def _embed(self, texts: list[str], current: str, files: int):  # type: ignore[no-untyped-def]
-        """Vectors for ``texts`` (a batch of ``files`` files), embedded in length-sorted slices
-        so that progress can be reported between slices."""
-        import numpy as np
+        """Vectors for ``texts`` (a batch of ``files`` files) in one call, so all of them are
+        sorted by length together; progress is reported after each model batch."""
+        done = 0
 
-        from ingest.embeddings import DIMENSIONS
+        def on_batch(rows: int) -> None:
+            nonlocal done
+            done += rows
+            self.chunks_done += rows
+            self._report(current, files * done / len(texts))
 
-        step = self.index.settings.ingest.embed_batch_size * 4
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        vectors = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
-        for begin in range(0, len(order), step):
-            rows = order[begin : begin + step]
-            vectors[rows] = self.index.embed([texts[i] for i in rows])
-            self.chunks_done += len(rows)
-            self._report(current, files * (begin + len(rows)) / len(order))
-        return vectors
+        return self.index.embedding_function.embedder.embed(texts, on_batch=on_batch)
 
     def remove(self, keys: list[str], record: bool = True) -> None:
         """Drop files from the index: pending entry with every id stale, delete, then forget."""
