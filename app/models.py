@@ -48,7 +48,9 @@ class Statement(Cited):
 class Role(Cited):
     """A role and what it is responsible for in this procedure."""
 
-    role: Annotated[str, Field(max_length=120)] = Field(description="Job title or team, e.g. 'Team lead'.")
+    role: Annotated[str, Field(max_length=120)] = Field(
+        description="Job title or team of people, e.g. 'Team lead'; never a tool and never a person's name."
+    )
     responsibility: ShortText = Field(description="What this role does in this procedure.")
 
     def as_text(self) -> str:
@@ -68,7 +70,9 @@ class Tool(Cited):
 class Step(Cited):
     """One step of the procedure."""
 
-    actor: Annotated[str, Field(max_length=120)] = Field(description="The role that performs the step.")
+    actor: Annotated[str, Field(max_length=120)] = Field(
+        description="The role that performs the step (a job title, not a person's name)."
+    )
     action: ShortText = Field(description="What the actor does, in the imperative.")
     output: ShortText = Field("", description="What the step produces.")
     check: ShortText = Field("", description="Optional decision or check made in this step.")
