@@ -1,9 +1,9 @@
 """Structure-aware chunking with exact character offsets into the extracted text.
 
-A document is first cut into sections (Markdown-style headings, or PDF pages). Small
-neighbouring sections under the same parent are merged up to ``chunk_size``; long ones are
-split by LangChain's ``RecursiveCharacterTextSplitter`` on paragraph, line (list item, table
-row) and sentence boundaries. Chunk ids depend only on source and text, so re-ingesting the
+A document is first cut into sections (Markdown-style headings, or PDF pages). Each
+section with text of its own is chunked on its own (only fragments join a sibling); long
+ones are split by LangChain's ``RecursiveCharacterTextSplitter`` on paragraph, line (list
+item, table row) and sentence boundaries. Chunk ids depend only on source and text, so re-ingesting the
 same content gives the same ids.
 """
 
@@ -27,6 +27,7 @@ _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _BARE_URL = re.compile(r"<?(?:https?://|mailto:)[^\s<>]+>?")
 _MARKUP = re.compile(r"^[ \t]*\|?[ \t]*:?-{3,}.*$|<[^>\n]{1,200}>|\*\*|__|`+|[-=~*]{3,}|^#{1,6}[ \t]+", re.M)
 HEADING_SEPARATOR = " > "
+FRAGMENT_DIVISOR = 8  # a section shorter than chunk_size / 8 characters may join its sibling
 
 
 @dataclass(frozen=True)
@@ -126,8 +127,16 @@ def merge_small(sections: list[Section], limit: int) -> Iterator[Section]:
 def _fits(group: list[Section], section: Section, limit: int) -> bool:
     if section.page != group[0].page or section.end - group[0].start > limit:
         return False
+    if not any(s.has_body for s in group):  # headings with no text of their own join their first child
+        return True
+    # Sections that say something of their own stay apart, however short: "## Records" and
+    # "## Escalation" merged into one chunk match neither topic well, and its heading
+    # would name neither. Only a fragment too short to stand alone joins its sibling.
+    fragment = limit // FRAGMENT_DIVISOR
+    if group[-1].end - group[-1].start >= fragment and section.end - section.start >= fragment:
+        return False
     common = os.path.commonprefix([group[0].path, section.path])
-    return len(common) >= max(1, len(group[0].path) - 1) or not group[0].has_body
+    return len(common) >= max(1, len(group[0].path) - 1)
 
 
 def _merged(group: list[Section]) -> Section:

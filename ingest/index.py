@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 # Bump when extraction, chunking or the embedded text changes, so that existing indexes are
 # rebuilt on the next ingest rather than mixing old and new chunks.
-CHUNKER_VERSION = 2
+CHUNKER_VERSION = 3
 
 
 class SourceIndex:

@@ -88,3 +88,15 @@ def test_embedded_text_has_heading_context_but_no_link_targets_or_markup():
     chunk = Chunk(chunk_id="c", source="s.md", text=text,
                   start=0, end=0, heading="Travel > Forms", page=None, content_hash="")
     assert chunk.embed_text == "Travel > Forms\n\nForms\n| Form | Use |\n\n| SF-50 | see the guide or HR |"
+
+
+def test_sibling_sections_with_text_of_their_own_stay_apart():
+    notes = ("# Meeting notes\n\n## Records\n\nFinal summaries live in the SharePoint Meeting Records library "
+             "for 2 years, then the retention policy deletes them.\n\n## Escalation\n\nIf a summary contains "
+             "customer data, remove the post and report it to the Information Security Officer within 1 hour.\n")
+    doc = ExtractedDoc(text=notes, kind="markdown", title="Meeting notes", structured=True)
+    chunks = chunk_document(doc, "notes.md", IngestSettings(chunk_size=1000, chunk_overlap=0))
+    by_heading = {c.heading: c.text for c in chunks}
+    assert "SharePoint" in by_heading["Meeting notes > Records"]
+    assert "Information Security Officer" in by_heading["Meeting notes > Escalation"]
+    assert "Escalation" not in by_heading["Meeting notes > Records"]
