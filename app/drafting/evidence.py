@@ -10,14 +10,16 @@ from pydantic import BaseModel, Field
 
 from app.drafting.sections import SectionSpec
 from app.models import ChunkRef
+from ingest.chunking import HEADING_SEPARATOR, embedding_text
 
 # Chunks shown to the model are cut to this many characters (at a sentence end where
 # possible): prompt evaluation dominates draft time on 2 cores.
 SHOWN_CHARS = 600
-# Task-relevant chunks considered for every section, and how much the section's own
-# query counts against the task when choosing among them.
+# Task-relevant chunks considered for every section, and how much the task similarity
+# adds to the section similarity when choosing among them (it breaks ties in favour of
+# the notes about this task).
 POOL_SIZE = 12
-SECTION_WEIGHT = 0.5
+TASK_WEIGHT = 0.25
 
 
 class Searcher(Protocol):
@@ -69,13 +71,16 @@ def gather_evidence(
     if not pool:
         return Evidence(by_section={s.key: [] for s in specs})
     hits = list(pool.values())
-    vectors = index.embed([h.text for h in hits])
-    queries = index.embed([f"{task}: {spec.query}" for spec in specs])
+    # Each chunk is seen with its own heading only ("Escalation", not the note's title,
+    # which matches the task and would make every chunk look alike) against the bare
+    # section query: the pool already holds only task-relevant chunks.
+    vectors = index.embed([embedding_text(h.text, h.heading.split(HEADING_SEPARATOR)[-1]) for h in hits])
+    queries = index.embed([spec.query for spec in specs])
     task_scores = np.array([h.score for h in hits])
     evidence = Evidence()
     for spec, query in zip(specs, queries):
         section_scores = vectors @ query
-        combined = SECTION_WEIGHT * section_scores + (1 - SECTION_WEIGHT) * task_scores
+        combined = section_scores + TASK_WEIGHT * task_scores
         order = [i for i in np.argsort(-combined) if section_scores[i] >= min_score][:k]
         evidence.by_section[spec.key] = [hits[i].chunk_id for i in order]
         for i in order:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from ingest.loaders.base import ExtractedDoc
 
-_DROP = ("script", "style", "noscript", "template", "svg", "iframe", "head")
-_BLOCK = ("p", "div", "section", "article", "main", "header", "footer", "aside", "nav", "ul", "ol",
+_DROP = ("script", "style", "noscript", "template", "svg", "iframe", "head", "nav")
+_BLOCK = ("p", "div", "section", "article", "main", "header", "footer", "aside", "ul", "ol",
           "table", "pre", "blockquote", "dl", "figure", "form", "hr")
 _SPACES = re.compile(r"[ \t\u00a0]+")
 _BLANK_RUNS = re.compile(r"\n{3,}")

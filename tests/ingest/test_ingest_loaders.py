@@ -61,10 +61,11 @@ def test_markdown_front_matter_and_liquid_are_stripped(tmp_path):
     assert "## Sick leave" in doc.text and "See [forms](/forms)." in doc.text
 
 
-def test_html_drops_scripts_and_keeps_structure(tmp_path):
+def test_html_drops_scripts_and_site_navigation_and_keeps_structure(tmp_path):
     path = tmp_path / "page.html"
     path.write_text(
         "<html><head><title>Ops</title><style>p{color:red}</style></head><body>"
+        "<nav><a href='/old'>NoteBuddy guides (archived)</a></nav>"
         "<h1>Runbook</h1><p>Restart the <b>queue</b> worker.</p><script>var secret=1;</script>"
         "<ul><li>Check logs</li><li>Page on-call</li></ul></body></html>"
     )
