@@ -35,8 +35,8 @@ test: install browser-deps
 test-fast: install
 	$(BIN)/python -m pytest -n 2 -m "not smoke and not browser"
 
-bench: install
-	$(BIN)/python benchmarks/run_all.py
+bench: model
+	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) .sopdraft-demo
