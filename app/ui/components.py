@@ -35,9 +35,14 @@ def escape_markdown(text: str) -> str:
 
 
 def show_notices(state: UIState) -> None:
-    """Show (once) the messages queued with :meth:`UIState.notify` (as literal text)."""
-    for level, message in state.take_notices():
-        getattr(st, level)(escape_markdown(message))
+    """Show (once) the messages queued with :meth:`UIState.notify` (as literal text).
+
+    They go into a container that is always there, so a notice does not shift the page's
+    elements (Streamlit would then rebuild every element below it).
+    """
+    with st.container():
+        for level, message in state.take_notices():
+            getattr(st, level)(escape_markdown(message))
 
 
 @contextmanager

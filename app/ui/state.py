@@ -51,9 +51,11 @@ class UIState:
     ingest_summary: str = ""
     search: tuple[str, list[Any]] | None = None
     drift_checked: bool = False
+    section: dict[str, str] = field(default_factory=dict)  # draft_id -> the section open in Review
     edit_base: dict[str, int] = field(default_factory=dict)  # "draft_id:section" -> version being edited
     critique_cache: dict[str, list["Flag"]] = field(default_factory=dict, repr=False)
     notices: list[tuple[NoticeLevel, str]] = field(default_factory=list)
+    form_notes: dict[str, tuple[NoticeLevel, str]] = field(default_factory=dict)  # form key -> message below it
 
     def notify(self, level: NoticeLevel, message: str) -> None:
         """Queue a message to show at the top of the next run (survives ``st.rerun``)."""

@@ -166,6 +166,7 @@ def test_editing_an_approved_sop_shows_the_changes_since_approval(app):
     app.text_input[1].input("Reworded the purpose")
     button(app, "Save as a new version").click().run()
     no_errors(app)
+    app.toggle(key=f"history-{draft_id}").set_value(True).run()
     assert any("Changes since the approved version in force" in m.value for m in app.markdown)
     [diff] = [c.value for c in app.code if "working day" in c.value and "## Purpose" in c.value][:1]
     assert "+- Post the summary within one working day." in diff

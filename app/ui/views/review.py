@@ -29,10 +29,13 @@ def render() -> None:
     sections = [vm.OTHER, *SECTION_TITLES]
     nav, body, sources = st.columns([1.2, 2.6, 2.2], gap="medium")
     with nav:
-        first_problem = next((i for i, s in enumerate(sections)
-                              if any(v.open_blocker for v in grouped.get(s, []))), 0)
-        section = st.radio("Section", sections, index=first_problem, key=f"section-{record.draft_id}",
+        # The labels carry finding counts; when they change, Streamlit resets the radio to
+        # ``index``, so that must be the section remembered in the session state.
+        first_problem = next((s for s in sections if any(v.open_blocker for v in grouped.get(s, []))), sections[0])
+        current = state.section.get(record.draft_id, first_problem)
+        section = st.radio("Section", sections, index=sections.index(current), key=f"section-{record.draft_id}",
                            format_func=lambda s: vm.section_label(s, grouped.get(s, [])))
+        state.section[record.draft_id] = section
     with body:
         panels.section_flags(ctx, state, record, grouped.get(section, []), flags, reviewer)
         panels.section_editor(ctx, state, record, section, reviewer)

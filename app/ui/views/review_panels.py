@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import logging
+from typing import Callable
+
 import streamlit as st
 
-from app.models import SECTION_TITLES, Flag
+from app.models import SECTION_TITLES, SOP, Flag
 from app.registry.records import DraftRecord
 from app.ui import viewmodels as vm
 from app.ui.components import (
@@ -12,6 +16,7 @@ from app.ui.components import (
     escape_markdown,
     friendly_errors,
     highlighted_passage,
+    show_error,
 )
 from app.ui.section_text import EDITABLE_SECTIONS, apply_section, field_help, section_to_text
 from app.ui.state import AppContext, UIState
@@ -76,16 +81,19 @@ def section_editor(ctx: AppContext, state: UIState, record: DraftRecord, section
     if section == vm.OTHER:
         _identification_form(ctx, state, base, reviewer)
         return
-    with st.form(f"edit-{record.draft_id}-{base.version}-{section}"):
-        text = st.text_area(SECTION_TITLES[section], value=section_to_text(base.draft.sop, section), height=260,
-                            help=field_help(section))
-        reason = st.text_input("What changed and why", placeholder="e.g. Named the approving role")
-        submitted = st.form_submit_button("Save as a new version", icon=":material/save:")
-    if submitted:
-        with friendly_errors("Saving"):
-            sop = apply_section(base.draft.sop, section, text)
-            _save(ctx, state, base, sop, reviewer, reason)
+    form = f"edit-{record.draft_id}-{base.version}-{section}"
+    with st.form(form):
+        st.text_area(SECTION_TITLES[section], value=section_to_text(base.draft.sop, section), height=260,
+                     help=field_help(section), key=f"{form}:text")
+        st.text_input("What changed and why", placeholder="e.g. Named the approving role", key=f"{form}:reason")
+        st.form_submit_button("Save as a new version", icon=":material/save:", on_click=_save_section,
+                              args=(ctx, state, base, section, form))
+    form_note(state, form)
     _regenerate(ctx, state, record, section, reviewer)
+
+
+def _save_section(ctx: AppContext, state: UIState, base: DraftRecord, section: str, form: str) -> None:
+    _save(ctx, state, base, form, lambda values: apply_section(base.draft.sop, section, values[f"{form}:text"]))
 
 
 def _edit_base(ctx: AppContext, state: UIState, record: DraftRecord, section: str) -> DraftRecord:
@@ -112,37 +120,63 @@ def section_to_history(record: DraftRecord) -> str:
 def _identification_form(ctx: AppContext, state: UIState, record: DraftRecord, reviewer: str) -> None:
     sop = record.draft.sop
     meta = sop.metadata
-    with st.form(f"ident-{record.draft_id}-{record.version}"):
-        title = st.text_input("Title", value=sop.title, max_chars=200)
+    form = f"ident-{record.draft_id}-{record.version}"
+    with st.form(form):
+        st.text_input("Title", value=sop.title, max_chars=200, key=f"{form}:title")
         cols = st.columns(2)
-        owner = cols[0].text_input("Owner (the person who keeps this SOP correct)", value=meta.owner_name)
-        role = cols[1].text_input("Owner's role", value=meta.owner_role)
-        sop_id = cols[0].text_input("SOP id", value=meta.sop_id)
-        cadence = cols[1].number_input("Review every (months)", min_value=1, max_value=60,
-                                       value=meta.review_cadence_months or 12)
-        reason = st.text_input("What changed and why", placeholder="e.g. Named the owner")
-        submitted = st.form_submit_button("Save as a new version", icon=":material/save:")
-    if submitted:
-        with friendly_errors("Saving"):
-            meta = meta.model_copy(update={"sop_id": sop_id.strip(), "owner_name": owner.strip(),
-                                           "owner_role": role.strip(), "review_cadence_months": int(cadence)})
-            _save(ctx, state, record, sop.model_copy(update={"title": title.strip(), "metadata": meta}), reviewer,
-                  reason)
+        cols[0].text_input("Owner (the person who keeps this SOP correct)", value=meta.owner_name,
+                           key=f"{form}:owner")
+        cols[1].text_input("Owner's role", value=meta.owner_role, key=f"{form}:role")
+        cols[0].text_input("SOP id", value=meta.sop_id, key=f"{form}:sop_id")
+        cols[1].number_input("Review every (months)", min_value=1, max_value=60,
+                             value=meta.review_cadence_months or 12, key=f"{form}:cadence")
+        st.text_input("What changed and why", placeholder="e.g. Named the owner", key=f"{form}:reason")
+        st.form_submit_button("Save as a new version", icon=":material/save:", on_click=_save,
+                              args=(ctx, state, record, form, functools.partial(_identification, sop, form)))
+    form_note(state, form)
 
 
-def _save(ctx: AppContext, state: UIState, record: DraftRecord, sop, reviewer: str, reason: str) -> None:  # noqa: ANN001
+def _identification(sop: SOP, form: str, values) -> SOP:  # noqa: ANN001 - st.session_state
+    meta = sop.metadata.model_copy(update={
+        "sop_id": values[f"{form}:sop_id"].strip(), "owner_name": values[f"{form}:owner"].strip(),
+        "owner_role": values[f"{form}:role"].strip(), "review_cadence_months": int(values[f"{form}:cadence"])})
+    return sop.model_copy(update={"title": values[f"{form}:title"].strip(), "metadata": meta})
+
+
+def _save(ctx: AppContext, state: UIState, record: DraftRecord, form: str, build: Callable[..., SOP]) -> None:
+    """Form callback: save the edited SOP as a new version before the page reruns.
+
+    Running before the rerun (instead of saving mid-page and calling ``st.rerun``) draws the
+    page once, already showing the new version. Problems are kept for :func:`form_note`.
+    """
     from app.registry.workflow import edit
 
-    if not reviewer.strip():
-        raise ValueError("enter your name at the top of the page first")
-    if sop == record.draft.sop:
-        st.info("Nothing changed, so no new version was saved.")
+    values = st.session_state
+    reviewer = str(values.get("reviewer", state.reviewer)).strip()
+    try:
+        if not reviewer:
+            raise ValueError("enter your name at the top of the page first")
+        sop = build(values)
+        if sop == record.draft.sop:
+            state.form_notes[form] = ("info", "Nothing changed, so no new version was saved.")
+            return
+        saved = edit(ctx.services.store, record.draft_id, sop, author=reviewer, reason=values[f"{form}:reason"],
+                     expected_version=record.version)
+    except Exception as exc:  # noqa: BLE001 - shown below the form, which keeps the reviewer's text
+        logging.getLogger(__name__).info("saving %s failed: %s", form, exc)
+        state.form_notes[form] = ("error", f"Saving failed: {exc}")
         return
-    saved = edit(ctx.services.store, record.draft_id, sop, author=reviewer.strip(), reason=reason,
-                 expected_version=record.version)
     state.forget_edits(record.draft_id)
     state.notify("success", f"Saved version {saved.version}. The findings were re-checked.")
-    st.rerun()
+
+
+def form_note(state: UIState, form: str) -> None:
+    """Show (once) what the last submit of ``form`` left to say."""
+    level, message = state.form_notes.pop(form, (None, ""))
+    if level == "error":
+        show_error(message)
+    elif level:
+        getattr(st, level)(escape_markdown(message))
 
 
 def _regenerate(ctx: AppContext, state: UIState, record: DraftRecord, section: str, reviewer: str) -> None:
@@ -237,7 +271,10 @@ def history_panel(ctx: AppContext, record: DraftRecord) -> None:
     """Every version of the draft, and the difference between any two."""
     from app.registry.diff import diff_against_approved, diff_versions, format_diff
 
-    with st.expander(f"Version history ({record.latest_version} versions)"):
+    # A toggle, not an expander: a collapsed expander still builds (and ships) its table and diffs.
+    if not st.toggle(f"Version history ({record.latest_version} versions)", key=f"history-{record.draft_id}"):
+        return
+    with st.container(border=True):
         if record.status in ("draft", "in_review"):
             since = diff_against_approved(ctx.services.store, record.draft_id)
             if since is not None:
