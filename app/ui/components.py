@@ -11,7 +11,7 @@ import logging
 import re
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import streamlit as st
 
@@ -115,6 +115,36 @@ def provider_line(settings: Settings) -> str:
     if llm.provider in llm.local_providers:
         return f":material/lock: Model **{name}**: local, nothing leaves this machine."
     return f":material/public: Model **{name}**: remote; source text is sent with policy **{privacy.remote_policy}**."
+
+
+def current_name(state: UIState) -> str:
+    """The user's name inside a callback (which runs before the name field is drawn again)."""
+    name = str(st.session_state.get("reviewer", state.reviewer)).strip()
+    if not name:
+        raise ValueError("enter your name at the top of the page first")
+    return name
+
+
+def form_action(state: UIState, form: str, action: str, fn: Callable[..., None], *args: object) -> None:
+    """Widget callback body: run ``fn(*args)``; an error is kept to show under ``form``.
+
+    Callbacks run before the page reruns, so the page is drawn once, already showing the
+    result (no ``st.rerun``), and a failure is shown where the user acted.
+    """
+    try:
+        fn(*args)
+    except Exception as exc:  # noqa: BLE001 - shown to the user, never as a stack trace
+        logging.getLogger(__name__).info("%s failed: %s", action, exc)
+        state.form_notes[form] = ("error", f"{action} failed: {exc}")
+
+
+def form_note(state: UIState, form: str) -> None:
+    """Show (once) what the last action on ``form`` left to say."""
+    level, message = state.form_notes.pop(form, (None, ""))
+    if level == "error":
+        show_error(message)
+    elif level:
+        getattr(st, level)(escape_markdown(message))
 
 
 def name_input(state: UIState, label: str) -> str:

@@ -171,3 +171,19 @@ def test_editing_an_approved_sop_shows_the_changes_since_approval(app):
     [diff] = [c.value for c in app.code if "working day" in c.value and "## Purpose" in c.value][:1]
     assert "+- Post the summary within one working day." in diff
     assert button(app, "Approve version 4").disabled  # v1 draft, v2 owner named, v3 approved, v4 this edit
+
+
+def test_a_waiver_needs_a_real_reason_and_a_named_person(app):
+    ingest_notes(app)
+    draft_id = create_draft(app)
+    app.switch_page("pages/review.py").run()  # opens on the first section with a blocker
+    area = next(a for a in app.text_area if str(a.key).startswith("waive-reason-"))
+    flag_id = area.key.removeprefix("waive-reason-")
+    area.input("ok")
+    next(b for b in app.button if b.label == "Waive" and b.form_id == f"waive-{flag_id}").click().run()
+    assert any("enter your name" in e.value for e in app.error)
+    app.text_input(key="reviewer").input(OWNER).run()
+    app.text_area(key=f"waive-reason-{flag_id}").input("ok")
+    next(b for b in app.button if b.label == "Waive" and b.form_id == f"waive-{flag_id}").click().run()
+    assert any("Waiving failed" in e.value and "written reason" in e.value for e in app.error)
+    assert services_of(app).store.get_draft(draft_id).waivers == []

@@ -10,7 +10,15 @@ import streamlit as st
 
 from app.registry.records import DraftRecord
 from app.ui import viewmodels as vm
-from app.ui.components import REVIEW_PAGE, empty_state, escape_markdown, friendly_errors, show_notices
+from app.ui.components import (
+    REVIEW_PAGE,
+    empty_state,
+    escape_markdown,
+    form_action,
+    form_note,
+    friendly_errors,
+    show_notices,
+)
 from app.ui.state import AppContext, UIState, get_context, get_state
 
 MIME = {
@@ -82,9 +90,11 @@ def _sop_panel(ctx: AppContext, state: UIState, record: DraftRecord, expanded: b
     with st.expander(label, expanded=expanded):
         st.caption(f"Content hash {approval.content_hash[:16]} · approved by {escape_markdown(approval.approver)} "
                    f"on {approval.approved_at:%Y-%m-%d %H:%M} UTC · {len(approval.waivers)} waiver(s)")
-        if st.button("Export Markdown, DOCX and JSON to the registry", key=f"export-{record.draft_id}-{record.version}",
-                     type="primary" if record.status == "approved" else "secondary", icon=":material/output:"):
-            _export(ctx, state, record)
+        form = f"export-{record.draft_id}-{record.version}"
+        st.button("Export Markdown, DOCX and JSON to the registry", key=form, icon=":material/output:",
+                  type="primary" if record.status == "approved" else "secondary",
+                  on_click=form_action, args=(state, form, "Export", _export, ctx, state, record))
+        form_note(state, form)
         files = _exported_files(ctx.settings.registry_dir, record)
         if not files:
             st.caption("Not exported yet.")
@@ -99,13 +109,11 @@ def _sop_panel(ctx: AppContext, state: UIState, record: DraftRecord, expanded: b
 def _export(ctx: AppContext, state: UIState, record: DraftRecord) -> None:
     from app.registry.export import export
 
-    with friendly_errors("Export"):
-        result = export(ctx.services.store, record.draft_id, ctx.settings.registry_dir,
-                        templates_dir=ctx.settings.registry.templates_dir, git_commit=ctx.settings.registry.git_commit,
-                        version=record.version)
-        commit = f", git commit {result.commit[:10]}" if result.commit else ""
-        state.notify("success", f"Exported {result.sop_id} {result.doc_version} to {result.directory}{commit}.")
-        st.rerun()
+    result = export(ctx.services.store, record.draft_id, ctx.settings.registry_dir,
+                    templates_dir=ctx.settings.registry.templates_dir, git_commit=ctx.settings.registry.git_commit,
+                    version=record.version)
+    commit = f", git commit {result.commit[:10]}" if result.commit else ""
+    state.notify("success", f"Exported {result.sop_id} {result.doc_version} to {result.directory}{commit}.")
 
 
 def _exported_files(registry_dir: Path, record: DraftRecord) -> list[Path]:

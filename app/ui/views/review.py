@@ -37,7 +37,7 @@ def render() -> None:
                            format_func=lambda s: vm.section_label(s, grouped.get(s, [])))
         state.section[record.draft_id] = section
     with body:
-        panels.section_flags(ctx, state, record, grouped.get(section, []), flags, reviewer)
+        panels.section_flags(ctx, state, record, grouped.get(section, []), flags)
         panels.section_editor(ctx, state, record, section, reviewer)
     with sources:
         panels.section_sources(record, section)

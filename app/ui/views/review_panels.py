@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import logging
 from typing import Callable
 
 import streamlit as st
@@ -14,9 +13,11 @@ from app.ui import viewmodels as vm
 from app.ui.components import (
     REGISTRY_PAGE,
     escape_markdown,
+    current_name,
+    form_action,
+    form_note,
     friendly_errors,
     highlighted_passage,
-    show_error,
 )
 from app.ui.section_text import EDITABLE_SECTIONS, apply_section, field_help, section_to_text
 from app.ui.state import AppContext, UIState
@@ -36,7 +37,7 @@ def current_flags(ctx: AppContext, state: UIState, record: DraftRecord) -> list[
 
 
 def section_flags(ctx: AppContext, state: UIState, record: DraftRecord, views: list[vm.FlagView],
-                  flags: list[Flag], reviewer: str) -> None:
+                  flags: list[Flag]) -> None:
     """The findings of one section, each with its evidence, suggestion and a waive form."""
     if not views:
         st.caption(":material/check: No findings in this section.")
@@ -53,22 +54,27 @@ def section_flags(ctx: AppContext, state: UIState, record: DraftRecord, views: l
                 st.caption(f":material/verified: Waived by {escape_markdown(w.author)} on v{w.version}: "
                            f"{escape_markdown(w.reason)}")
             elif flag.severity != "info":
-                _waive_form(ctx, state, record, flag, flags, reviewer)
+                _waive_form(ctx, state, record, flag, flags)
 
 
-def _waive_form(ctx: AppContext, state: UIState, record: DraftRecord, flag: Flag, flags: list[Flag], reviewer: str) -> None:
+def _waive_form(ctx: AppContext, state: UIState, record: DraftRecord, flag: Flag, flags: list[Flag]) -> None:
+    form = f"waive-{flag.flag_id}"
+    with st.popover("Waive with a reason", icon=":material/gavel:"):
+        with st.form(form, border=False):
+            st.text_area("Why is this acceptable?", key=f"waive-reason-{flag.flag_id}",
+                         placeholder="e.g. The team lead signs off in the weekly meeting, minuted in Confluence.")
+            st.form_submit_button("Waive", type="primary", on_click=form_action,
+                                  args=(state, form, "Waiving", _waive, ctx, state, record, flag, flags))
+    form_note(state, form)
+
+
+def _waive(ctx: AppContext, state: UIState, record: DraftRecord, flag: Flag, flags: list[Flag]) -> None:
     from app.registry.workflow import waive
 
-    with st.popover("Waive with a reason", icon=":material/gavel:"):
-        with st.form(f"waive-{flag.flag_id}", border=False):
-            reason = st.text_area("Why is this acceptable?", key=f"waive-reason-{flag.flag_id}",
-                                  placeholder="e.g. The team lead signs off in the weekly meeting, minuted in Confluence.")
-            if not st.form_submit_button("Waive", type="primary"):
-                return
-        with friendly_errors("Waiving"):
-            waive(ctx.services.store, record.draft_id, flag.flag_id, reason=reason, author=reviewer, flags=flags)
-            state.notify("success", f"Finding {flag.flag_id} waived by {reviewer}.")
-            st.rerun()
+    reviewer = current_name(state)
+    waive(ctx.services.store, record.draft_id, flag.flag_id, reason=st.session_state[f"waive-reason-{flag.flag_id}"],
+          author=reviewer, flags=flags)
+    state.notify("success", f"Finding {flag.flag_id} waived by {reviewer}.")
 
 
 def section_editor(ctx: AppContext, state: UIState, record: DraftRecord, section: str, reviewer: str) -> None:
@@ -79,7 +85,7 @@ def section_editor(ctx: AppContext, state: UIState, record: DraftRecord, section
         return
     base = _edit_base(ctx, state, record, section)
     if section == vm.OTHER:
-        _identification_form(ctx, state, base, reviewer)
+        _identification_form(ctx, state, base)
         return
     form = f"edit-{record.draft_id}-{base.version}-{section}"
     with st.form(form):
@@ -117,7 +123,7 @@ def section_to_history(record: DraftRecord) -> str:
         or "No approved versions yet."
 
 
-def _identification_form(ctx: AppContext, state: UIState, record: DraftRecord, reviewer: str) -> None:
+def _identification_form(ctx: AppContext, state: UIState, record: DraftRecord) -> None:
     sop = record.draft.sop
     meta = sop.metadata
     form = f"ident-{record.draft_id}-{record.version}"
@@ -147,36 +153,24 @@ def _save(ctx: AppContext, state: UIState, record: DraftRecord, form: str, build
     """Form callback: save the edited SOP as a new version before the page reruns.
 
     Running before the rerun (instead of saving mid-page and calling ``st.rerun``) draws the
-    page once, already showing the new version. Problems are kept for :func:`form_note`.
+    page once, already showing the new version; a problem is shown under the form, which
+    keeps the reviewer's text.
     """
+    form_action(state, form, "Saving", _save_version, ctx, state, record, form, build)
+
+
+def _save_version(ctx: AppContext, state: UIState, record: DraftRecord, form: str, build: Callable[..., SOP]) -> None:
     from app.registry.workflow import edit
 
-    values = st.session_state
-    reviewer = str(values.get("reviewer", state.reviewer)).strip()
-    try:
-        if not reviewer:
-            raise ValueError("enter your name at the top of the page first")
-        sop = build(values)
-        if sop == record.draft.sop:
-            state.form_notes[form] = ("info", "Nothing changed, so no new version was saved.")
-            return
-        saved = edit(ctx.services.store, record.draft_id, sop, author=reviewer, reason=values[f"{form}:reason"],
-                     expected_version=record.version)
-    except Exception as exc:  # noqa: BLE001 - shown below the form, which keeps the reviewer's text
-        logging.getLogger(__name__).info("saving %s failed: %s", form, exc)
-        state.form_notes[form] = ("error", f"Saving failed: {exc}")
+    reviewer = current_name(state)
+    sop = build(st.session_state)
+    if sop == record.draft.sop:
+        state.form_notes[form] = ("info", "Nothing changed, so no new version was saved.")
         return
+    saved = edit(ctx.services.store, record.draft_id, sop, author=reviewer, reason=st.session_state[f"{form}:reason"],
+                 expected_version=record.version)
     state.forget_edits(record.draft_id)
     state.notify("success", f"Saved version {saved.version}. The findings were re-checked.")
-
-
-def form_note(state: UIState, form: str) -> None:
-    """Show (once) what the last submit of ``form`` left to say."""
-    level, message = state.form_notes.pop(form, (None, ""))
-    if level == "error":
-        show_error(message)
-    elif level:
-        getattr(st, level)(escape_markdown(message))
 
 
 def _regenerate(ctx: AppContext, state: UIState, record: DraftRecord, section: str, reviewer: str) -> None:
@@ -222,7 +216,7 @@ def section_sources(record: DraftRecord, section: str) -> None:
 
 def approval_panel(ctx: AppContext, state: UIState, record: DraftRecord, flags: list[Flag]) -> None:
     """Sign-off: disabled until owner, role, confirmation and no open blocker; says what is missing."""
-    from app.registry.workflow import approval_problems, approve
+    from app.registry.workflow import approval_problems
 
     st.subheader("Approval", anchor=False)
     if record.status not in ("draft", "in_review"):
@@ -241,15 +235,22 @@ def approval_panel(ctx: AppContext, state: UIState, record: DraftRecord, flags: 
                                  waivers=record.waivers)
     if problems:
         st.markdown("**Still missing before approval:**\n" + "\n".join(f"- {escape_markdown(p)}" for p in problems))
-    if st.button(f"Approve version {record.version}", type="primary", disabled=bool(problems),
-                 icon=":material/task_alt:"):
-        with friendly_errors("Approval"):
-            saved = approve(ctx.services.store, record.draft_id, owner_name=owner, owner_role=role, confirm=confirm,
-                            flags=flags, expected_version=record.version)
-            state.forget_edits(record.draft_id)
-            state.notify("success", f"Approved: {saved.approval.sop_id} {saved.approval.doc_version} "
-                                    f"(version {saved.version}). Export it from the Registry.")
-            st.rerun()
+    form = f"approve-{record.draft_id}"
+    st.button(f"Approve version {record.version}", type="primary", disabled=bool(problems), icon=":material/task_alt:",
+              on_click=form_action, args=(state, form, "Approval", _approve, ctx, state, record, flags))
+    form_note(state, form)
+
+
+def _approve(ctx: AppContext, state: UIState, record: DraftRecord, flags: list[Flag]) -> None:
+    from app.registry.workflow import approve
+
+    values, key = st.session_state, f"{record.draft_id}-{record.version}"
+    saved = approve(ctx.services.store, record.draft_id, owner_name=values[f"owner-{key}"],
+                    owner_role=values[f"role-{key}"], confirm=values[f"confirm-{key}"], flags=flags,
+                    expected_version=record.version)
+    state.forget_edits(record.draft_id)
+    state.notify("success", f"Approved: {saved.approval.sop_id} {saved.approval.doc_version} "
+                            f"(version {saved.version}). Export it from the Registry.")
 
 
 def _approved_summary(record: DraftRecord) -> None:
