@@ -11,6 +11,10 @@ from app.registry.records import DraftRecord, Waiver
 
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
 _WORD = re.compile(r"[a-z0-9]{3,}")
+# Words too common to say which sentence a statement came from.
+_COMMON = frozenset("the and for with this that are was were not you your our but all any can has have had "
+                    "its from into onto than then them they their there who what when which will would should "
+                    "must may each one out how why don".split())
 OTHER = "other"  # findings about the title, identification or the whole document
 SEVERITY_ICON = {"blocker": ":material/block:", "warning": ":material/warning:", "info": ":material/info:"}
 
@@ -45,7 +49,7 @@ def where(chunk: ChunkRef) -> str:
 
 
 def _words(text: str) -> set[str]:
-    return set(_WORD.findall(text.lower()))
+    return set(_WORD.findall(text.lower())) - _COMMON
 
 
 def cited_span(text: str, statements: list[str]) -> tuple[int, int] | None:

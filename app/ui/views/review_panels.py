@@ -210,6 +210,9 @@ def section_sources(record: DraftRecord, section: str) -> None:
     for view in evidence:
         cited = f"cited by item {', '.join(map(str, view.cited_by))}" if view.cited_by else "retrieved, not cited"
         st.caption(f"{escape_markdown(view.where)} · {escape_markdown(view.chunk.chunk_id)} · {cited}")
+        if view.span:  # the highlighted sentence may sit below the fold of the scrolling box
+            sentence = " ".join(view.chunk.text[view.span[0]:view.span[1]].split())
+            st.caption(f":material/format_quote: {escape_markdown(sentence)}")
         with st.container(border=True, height=PASSAGE_HEIGHT):
             highlighted_passage(view.chunk.text, view.span)
 
