@@ -88,13 +88,19 @@ def _check_item(section: str, item: Cited, chunks: dict[str, ChunkRef], similari
 
 
 def _similarities(items: list[tuple[str, Cited]], chunks: dict[str, ChunkRef], embed: Embed | None) -> list[float | None]:
+    """Cosine similarity of each statement with the closest chunk it cites.
+
+    Each chunk is embedded once however many statements cite it.
+    """
     if embed is None or not items:
         return [None] * len(items)
-    texts = [item.as_text() for _, item in items]
-    cited = ["\n".join(chunks[c].text for c in item.citations if c in chunks) or " " for _, item in items]
-    vectors = embed(texts + cited)
-    a, b = vectors[: len(texts)], vectors[len(texts):]
-    return [float(np.dot(x, y)) for x, y in zip(a, b)]
+    cited_ids = sorted({c for _, item in items for c in item.citations if c in chunks})
+    vectors = embed([item.as_text() for _, item in items] + [chunks[c].text for c in cited_ids])
+    statements, chunk_vectors = vectors[: len(items)], dict(zip(cited_ids, vectors[len(items):]))
+    return [
+        max((float(np.dot(vec, chunk_vectors[c])) for c in item.citations if c in chunk_vectors), default=None)
+        for vec, (_, item) in zip(statements, items)
+    ]
 
 
 def forbidden_tools(tools: Iterable[Tool], chunks: Iterable[ChunkRef]) -> list[tuple[Tool, str]]:

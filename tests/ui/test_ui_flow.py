@@ -114,3 +114,21 @@ def test_review_edit_block_waive_approve_export(app, settings):
     assert f"approver: {OWNER}" in front and f"content_hash: {record.approval.content_hash}" in front
     [as_json] = [p for p in settings.registry_dir.rglob("*.json") if exported in str(p.parent)]
     assert record.approval.content_hash in as_json.read_text(encoding="utf-8")
+
+
+def test_owner_named_in_the_approval_panel_counts_for_the_critique(app):
+    def missing() -> str:
+        return texts(app).split("Still missing before approval", 1)[-1].replace("\\", "")
+
+    ingest_notes(app)
+    draft_id = create_draft(app)
+    app.switch_page("pages/review.py").run()
+    no_errors(app)
+    before = missing()
+    assert "[missing-owner]" in before
+    app.text_input(key=f"owner-{draft_id}-1").input(OWNER).run()
+    app.text_input(key=f"role-{draft_id}-1").input("Operations Manager").run()
+    no_errors(app)
+    after = missing()
+    assert "[missing-owner]" not in after
+    assert after.count("unresolved blocker") == before.count("unresolved blocker") - 1

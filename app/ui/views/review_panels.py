@@ -25,14 +25,22 @@ from app.ui.state import AppContext, UIState
 PASSAGE_HEIGHT = 220  # px: long passages scroll inside their box, so several fit beside the editor
 
 
-def current_flags(ctx: AppContext, state: UIState, record: DraftRecord) -> list[Flag]:
-    """The critique of this exact version (computed once per version; versions never change)."""
-    from app.critique import critique_draft
+def current_flags(ctx: AppContext, state: UIState, record: DraftRecord, owner: str | None = None,
+                  role: str | None = None) -> list[Flag]:
+    """The critique of this exact version, as signed off by ``owner``/``role`` when given.
 
-    key = f"{record.draft_id}@{record.version}"
+    Computed once per version and owner (versions never change), so a rerun costs nothing.
+    """
+    from app.critique import critique_draft
+    from app.registry.workflow import signoff_preview
+
+    meta = record.draft.sop.metadata
+    owner, role = (owner or meta.owner_name).strip(), (role or meta.owner_role).strip()
+    key = f"{record.draft_id}@{record.version}|{owner}|{role}"
     if key not in state.critique_cache:
         drift = ctx.services.store.flags(record.draft_id, record.version, origin="drift")
-        state.critique_cache[key] = critique_draft(record.draft, ctx.services.catalogue) + drift
+        draft = signoff_preview(record.draft, owner, role)
+        state.critique_cache[key] = critique_draft(draft, ctx.services.catalogue) + drift
     return state.critique_cache[key]
 
 
@@ -234,6 +242,8 @@ def approval_panel(ctx: AppContext, state: UIState, record: DraftRecord, flags: 
     confirm = st.checkbox(f"I am the owner and I have reviewed this exact text (version {record.version}, "
                           f"content {record.draft.sop.content_hash()[:12]}) and its cited sources.",
                           key=f"confirm-{record.draft_id}-{record.version}")
+    # The owner named here counts for the critique: approval is what records the owner.
+    flags = current_flags(ctx, state, record, owner, role)
     problems = approval_problems(owner_name=owner, owner_role=role, confirm=confirm, flags=flags,
                                  waivers=record.waivers)
     if problems:
