@@ -2,42 +2,20 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from app.settings import IngestSettings
 from ingest.index import SourceIndex
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_for_heartbeat(url: str, server: subprocess.Popen, timeout_s: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"chroma server exited with {server.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    pytest.fail(f"chroma server at {url} did not answer within {timeout_s:.0f}s")
+from tests.support.net import free_port, wait_http_ok
 
 
 @pytest.fixture
 def chroma_url(tmp_path: Path):
-    port = _free_port()
+    port = free_port()
     chroma = Path(sys.executable).parent / "chroma"
     server = subprocess.Popen(
         [str(chroma), "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(tmp_path / "server")],
@@ -45,7 +23,7 @@ def chroma_url(tmp_path: Path):
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_for_heartbeat(url, server)
+        wait_http_ok(url + "/api/v2/heartbeat", server)
         yield url
     finally:
         server.terminate()

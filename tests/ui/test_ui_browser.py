@@ -11,16 +11,14 @@ import json
 import re
 import os
 import shutil
-import socket
 import subprocess
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from app.services import Services
 from app.settings import Settings
+from tests.support.net import free_port, wait_http_ok
 from tests.ui.ui_helpers import MEETING_NOTES, OWNER, TASK, clear_blockers
 
 pytestmark = pytest.mark.browser
@@ -33,26 +31,6 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 SLOW = 120_000  # ms: drafting on a busy 2-core machine
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {proc.returncode}: {proc.stdout.read()}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(f"streamlit did not answer at {url} within {timeout} s")
-
-
 @pytest.fixture
 def server(ui_env: Settings):
     """``streamlit run app/ui/app.py`` as ``sopdraft ui`` starts it, on a free loopback port."""
@@ -60,12 +38,12 @@ def server(ui_env: Settings):
 
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run 'make browser-deps'")
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(streamlit_command(port, "127.0.0.1", ui_env.ingest.max_file_mb), cwd=REPO, env=dict(os.environ),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(url, proc)
+        wait_http_ok(url + "/_stcore/health", proc)
         yield url
     finally:
         proc.terminate()
