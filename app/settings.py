@@ -27,7 +27,7 @@ class LLMSettings(BaseModel):
     api_key: SecretStr | None = None
     temperature: float = 0.0
     max_tokens: int = 2048
-    timeout_s: float = 300.0
+    timeout_s: float = Field(900.0, description="Per call; the embedded model on 2 busy cores can take minutes.")
     local_providers: list[str] = Field(
         default_factory=lambda: ["local", "ollama", "fake"],
         description="Providers whose calls never leave this machine; anything else is remote.",

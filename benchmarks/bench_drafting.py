@@ -78,7 +78,13 @@ def run(tasks: list[dict], corpora: dict[str, str], baseline: bool) -> list[tupl
             for task in (t for t in tasks if t["corpus"] == corpus):
                 modes = [("sopdraft", False)] + ([("baseline", True)] if baseline else [])
                 for mode, single in modes:
-                    result = score(draft_sop(svc, task["task"], single_call=single), task)
+                    started = time.perf_counter()
+                    try:
+                        result = score(draft_sop(svc, task["task"], single_call=single), task)
+                    except Exception as exc:  # noqa: BLE001 - a failed draft is a result too
+                        print(f"{task['id']:22} {mode:9} FAILED after {time.perf_counter() - started:.0f} s: "
+                              f"{type(exc).__name__}: {str(exc)[:120]}", flush=True)
+                        continue
                     rows.append((task["id"], mode, result))
                     print(f"{task['id']:22} {mode:9} facts {result['facts']:2}/{result['of']:<2} "
                           f"bad {result['bad']} caught {result['caught']} unsupported-flagged "

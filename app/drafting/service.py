@@ -8,16 +8,23 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from pydantic import BaseModel
 
+from app.calllog import safe_error
 from app.drafting.evidence import Evidence, gather_evidence
 from app.drafting.generate import draft_group
 from app.drafting.sections import SectionSpec, load_plan
 from app.drafting.verify import repair_citations, verify_sop
+from app.llm import ProviderError
 from app.models import SECTION_TITLES, SOP, Draft, Flag, Metadata, Redaction, Statement
+from app.privacy import DataBlockedError
 
 if TYPE_CHECKING:
     from app.privacy import RedactionCounter
     from app.registry.store import DraftRecord
     from app.services import Services
+
+
+class DraftingFailedError(RuntimeError):
+    """No section could be drafted (the model is unreachable or answers nothing usable)."""
 
 
 class DraftProgress(BaseModel):
@@ -98,15 +105,31 @@ def _draft_sections(services: "Services", task: str, specs: list[SectionSpec], e
     groups = [[s.key for s in specs]] if single_call else plan.groups_for([s.key for s in specs])
     values: dict[str, Any] = {}
     flags: list[Flag] = []
+    failures: list[str] = []
     for n, group in enumerate(groups, start=1):
         todo = [plan.sections[k] for k in group if evidence.by_section.get(k)]
         names = ", ".join(SECTION_TITLES[k] for k in group)
         progress(DraftProgress(stage="section", section=group[0], done=n - 1, total=len(groups), message=f"Drafting {names}"))
-        if todo:
+        if not todo:
+            continue
+        try:
             got, problems = draft_group(services.llm, task, todo, evidence, masked, redactions)
-            values.update({key: _restore(value, counter) for key, value in got.items()})
-            flags.extend(problems)
+        except (DataBlockedError, ProviderError):
+            raise  # configuration decisions, not a bad answer: stop the whole draft
+        except Exception as exc:  # noqa: BLE001 - one failed call must not lose the other sections
+            failures.append(safe_error(exc))
+            got, problems = {}, [_failed_call_flag(spec, failures[-1]) for spec in todo]
+        values.update({key: _restore(value, counter) for key, value in got.items()})
+        flags.extend(problems)
+    if failures and not values:
+        raise DraftingFailedError(f"every drafting call failed; the first error: {failures[0]}")
     return values, flags, redactions
+
+
+def _failed_call_flag(spec: SectionSpec, reason: str) -> Flag:
+    return Flag(rule="drafting-error", severity="warning", section=spec.key,
+                message=f"Drafting {spec.title} failed, so the section is left empty.",
+                evidence=reason, suggestion="Regenerate the section, or write it yourself.")
 
 
 def draft_sop(services: "Services", task: str, *, sections: list[str] | None = None,

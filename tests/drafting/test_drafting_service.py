@@ -127,3 +127,24 @@ def test_block_policy_sends_nothing(settings: Settings, notes: Path) -> None:
         create_draft(svc, TASK, author="Ada Lovelace")
     assert model.seen == []
     svc.close()
+
+
+def test_a_failed_call_leaves_its_sections_empty_and_flagged(settings: Settings, notes: Path) -> None:
+    replies = iter([canned_sop_reply(), "the model wandered off", *[canned_sop_reply()] * 20])
+    model = RecordingFakeModel(messages=(AIMessage(content=r) for r in replies), seen=[])
+    svc = _services(settings, notes, model)
+    draft = create_draft(svc, TASK, author="Ada Lovelace").draft
+    failed = [f for f in draft.flags if f.rule == "drafting-error"]
+    assert failed and all("not JSON" in f.evidence for f in failed)
+    assert draft.sop.approved_tools, "the other sections were still drafted"
+    assert sum(not c.ok for c in svc.call_log.read()) == 1
+    svc.close()
+
+
+def test_a_draft_where_every_call_fails_is_an_error(settings: Settings, notes: Path) -> None:
+    from app.drafting.service import DraftingFailedError
+
+    svc = _services(settings, notes, _model("no JSON here"))
+    with pytest.raises(DraftingFailedError, match="every drafting call failed"):
+        create_draft(svc, TASK, author="Ada Lovelace")
+    svc.close()
