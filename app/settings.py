@@ -70,7 +70,7 @@ class RetrievalSettings(BaseModel):
 
     k: int = 5
     evidence_per_section: int = 3
-    min_score: float = Field(0.2, description="Hits below this similarity are not evidence for a section.")
+    min_score: float = Field(0.12, description="Chunks less similar than this to a section's query are not its evidence.")
     hybrid: bool = Field(
         False, description="Fuse BM25 with dense search (RRF). Off by default: on the labelled handbook "
         "questions it lowered recall@5 from 0.93 to 0.82 (benchmarks/bench_search.py).",

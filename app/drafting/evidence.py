@@ -18,8 +18,8 @@ SHOWN_CHARS = 600
 # Task-relevant chunks considered for every section, and how much the task similarity
 # adds to the section similarity when choosing among them (it breaks ties in favour of
 # the notes about this task).
-POOL_SIZE = 12
-TASK_WEIGHT = 0.25
+POOL_SIZE = 24
+TASK_WEIGHT = 0.6
 
 
 class Searcher(Protocol):
@@ -49,12 +49,10 @@ def chunk_ref(hit: object) -> ChunkRef:
     )
 
 
-def _candidates(index: Searcher, task: str, specs: list[SectionSpec], k: int) -> dict[str, object]:
-    pool = {h.chunk_id: h for h in index.search(task, k=POOL_SIZE)}
-    for spec in specs:
-        for hit in index.search(f"{task}. {spec.query}", k=k):
-            pool.setdefault(hit.chunk_id, hit)
-    return pool
+def _candidates(index: Searcher, task: str) -> dict[str, object]:
+    # Only chunks about the task: a section query searched on its own ("steps", "who
+    # reviews") pulls in every procedure of a large handbook.
+    return {h.chunk_id: h for h in index.search(task, k=POOL_SIZE)}
 
 
 def gather_evidence(
@@ -67,7 +65,7 @@ def gather_evidence(
     note's introduction, which matches the task best. Chunks below ``min_score`` for a
     section are not evidence: a section with none stays empty and is flagged.
     """
-    pool = _candidates(index, task, specs, k)
+    pool = _candidates(index, task)
     if not pool:
         return Evidence(by_section={s.key: [] for s in specs})
     hits = list(pool.values())
