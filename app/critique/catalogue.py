@@ -114,12 +114,17 @@ class Rule(BaseModel):
         }
         if not needs.get(self.kind, True):
             raise ValueError(f"kind '{self.kind}' is missing its fields (see the catalogue format in README)")
-        for phrase in [*self.patterns, *self.exceptions, *self.applies_if, *self.swap, *sum(self.also, [])]:
-            try:
-                compile_phrase(phrase)
-            except re.error as exc:
-                raise ValueError(f"bad pattern {phrase!r}: {exc}") from exc
+        check_phrases([*self.patterns, *self.exceptions, *self.applies_if, *self.swap, *sum(self.also, [])])
         return self
+
+
+def check_phrases(phrases: list[str], where: str = "") -> None:
+    """Raise ``ValueError`` naming the first phrase that is not a valid pattern."""
+    for phrase in phrases:
+        try:
+            compile_phrase(phrase)
+        except re.error as exc:
+            raise ValueError(f"{where}bad pattern {phrase!r}: {exc}") from exc
 
 
 class RuleOverride(BaseModel):
@@ -146,11 +151,7 @@ class CatalogueFile(BaseModel):
     @model_validator(mode="after")
     def _check_vocab(self) -> "CatalogueFile":
         for name, phrases in self.vocab.items():
-            for phrase in phrases:
-                try:
-                    compile_phrase(phrase)
-                except re.error as exc:
-                    raise ValueError(f"vocab '{name}': bad pattern {phrase!r}: {exc}") from exc
+            check_phrases(phrases, where=f"vocab '{name}': ")
         return self
 
 

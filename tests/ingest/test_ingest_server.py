@@ -10,28 +10,16 @@ import pytest
 
 from app.settings import IngestSettings
 from ingest.index import SourceIndex
-from tests.support.net import free_port, wait_http_ok
+from tests.support.net import free_port, running_server
 
 
 @pytest.fixture
 def chroma_url(tmp_path: Path):
     port = free_port()
     chroma = Path(sys.executable).parent / "chroma"
-    server = subprocess.Popen(
-        [str(chroma), "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(tmp_path / "server")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_http_ok(url + "/api/v2/heartbeat", server)
+    command = [str(chroma), "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(tmp_path / "server")]
+    with running_server(command, port, "/api/v2/heartbeat", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as url:
         yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 @pytest.mark.server

@@ -6,6 +6,8 @@ import socket
 import subprocess
 import time
 import urllib.request
+from contextlib import contextmanager
+from typing import Iterator
 
 
 def free_port() -> int:
@@ -29,3 +31,21 @@ def wait_http_ok(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> Non
         except OSError:
             time.sleep(0.2)
     raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
+
+
+@contextmanager
+def running_server(command: list[str], port: int, health_path: str, **popen_kwargs) -> Iterator[str]:
+    """Start ``command`` (listening on 127.0.0.1:``port``), wait until ``health_path``
+    answers, yield the base URL, and stop the server however the test ends."""
+    proc = subprocess.Popen(command, **popen_kwargs)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_http_ok(url + health_path, proc)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

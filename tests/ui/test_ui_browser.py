@@ -18,7 +18,7 @@ import pytest
 
 from app.services import Services
 from app.settings import Settings
-from tests.support.net import free_port, wait_http_ok
+from tests.support.net import free_port, running_server
 from tests.ui.ui_helpers import MEETING_NOTES, OWNER, TASK, clear_blockers
 
 pytestmark = pytest.mark.browser
@@ -39,18 +39,10 @@ def server(ui_env: Settings):
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run 'make browser-deps'")
     port = free_port()
-    proc = subprocess.Popen(streamlit_command(port, "127.0.0.1", ui_env.ingest.max_file_mb), cwd=REPO, env=dict(os.environ),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_http_ok(url + "/_stcore/health", proc)
+    command = streamlit_command(port, "127.0.0.1", ui_env.ingest.max_file_mb)
+    with running_server(command, port, "/_stcore/health", cwd=REPO, env=dict(os.environ),
+                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture
