@@ -196,7 +196,7 @@ class SOP(BaseModel):
     def cited_items(self) -> Iterator[tuple[str, Cited]]:
         """Yield ``(section_path, item)`` for every citable item, in document order."""
         for name in SECTION_ORDER:
-            value = _section_value(self, name)
+            value = getattr(self, name)
             if isinstance(value, list):
                 for item in value:
                     if isinstance(item, Cited):
@@ -256,10 +256,6 @@ SECTION_TITLES: dict[str, str] = {
     "references": "References",
     "history": "Document history",
 }
-
-
-def _section_value(sop: SOP, name: str) -> object:
-    return getattr(sop, name)
 
 
 def canonical_content(sop: SOP) -> str:

@@ -14,7 +14,7 @@ from app.drafting.generate import draft_group
 from app.drafting.sections import SectionSpec, load_plan
 from app.drafting.verify import repair_citations, verify_sop
 from app.llm import ProviderError
-from app.models import SECTION_TITLES, SOP, Draft, Flag, Metadata, Redaction, Statement
+from app.models import SECTION_TITLES, SOP, ChunkRef, Draft, Flag, Metadata, Redaction, Statement
 from app.privacy import DataBlockedError
 
 if TYPE_CHECKING:
@@ -90,11 +90,11 @@ def _injection_flags(evidence: Evidence) -> list[Flag]:
     return to_flags([f for cid, ref in evidence.chunks.items() for f in scan(ref.text, cid)])
 
 
-def _references(sop: SOP, evidence: Evidence) -> list[Statement]:
+def _references(sop: SOP, chunks: dict[str, ChunkRef]) -> list[Statement]:
     by_source: dict[str, list[str]] = {}
     for cid in sorted(sop.all_citations()):
-        if cid in evidence.chunks:
-            by_source.setdefault(evidence.chunks[cid].source, []).append(cid)
+        if cid in chunks:
+            by_source.setdefault(chunks[cid].source, []).append(cid)
     return [Statement(text=source, citations=ids[:6]) for source, ids in sorted(by_source.items())]
 
 
@@ -151,7 +151,7 @@ def draft_sop(services: "Services", task: str, *, sections: list[str] | None = N
     sop = SOP(title=_title_from_task(task), metadata=Metadata(sop_id=f"SOP-{draft_id[:6].upper()}"), **values)
     report(DraftProgress(stage="verification", done=len(specs), total=len(specs), message="Checking every statement against its sources"))
     flags += repair_citations(sop, evidence.chunks, evidence.by_section)
-    sop.references = _references(sop, evidence)
+    sop.references = _references(sop, evidence.chunks)
     flags += verify_sop(sop, evidence.chunks, services.index.embed)
     flags += _no_evidence_flags(evidence, specs) + _injection_flags(evidence)
     draft = Draft(draft_id=draft_id, task=task, sop=sop, evidence=evidence.by_section, chunks=evidence.chunks,
@@ -187,7 +187,7 @@ def regenerate_section(services: "Services", draft_id: str, section: str, *, aut
     report(DraftProgress(stage="verification", section=section, done=1, total=1, message="Checking the new statements"))
     kept = [f for f in draft.flags if f.section not in (section, "references")]
     notes = [f for f in repair_citations(sop, chunks, fresh.by_section) if f.section == section]
-    sop.references = _references(sop, Evidence(by_section={}, chunks=chunks))
+    sop.references = _references(sop, chunks)
     section_flags = notes + [f for f in verify_sop(sop, chunks, services.index.embed) if f.section == section]
     new_flags = kept + flags + section_flags + _no_evidence_flags(fresh, [spec]) + _injection_flags(fresh)
     updated = draft.model_copy(update={
