@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import importlib
+import os
 from pathlib import Path
 from typing import Optional
 
 import typer
 
+from app.cli.common import TOKEN_META
 from app.services import Services
 from app.settings import Settings
 
@@ -17,6 +19,7 @@ COMMAND_MODULES = (
     "app.cli.draft_cmd",
     "app.cli.critique_cmd",
     "app.cli.registry_cmd",
+    "app.cli.auth_cmd",
     "app.cli.log_cmd",
     "app.cli.ui_cmd",
     "app.cli.model_cmd",
@@ -42,6 +45,7 @@ def build_app() -> typer.Typer:
     ) -> None:
         settings = Settings(data_dir=data_dir) if data_dir else Settings()
         ctx.obj = Services(settings)
+        ctx.meta[TOKEN_META] = os.environ.get("SOPDRAFT_TOKEN", "")
         ctx.call_on_close(ctx.obj.close)
 
     for name in COMMAND_MODULES:
