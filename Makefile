@@ -23,6 +23,7 @@ model: install
 	SOPDRAFT_DATA_DIR=$(DATA_DIR) $(BIN)/sopdraft model prepare
 
 demo: model
+	SOPDRAFT_DATA_DIR=$(DATA_DIR) $(BIN)/sopdraft user demo
 	SOPDRAFT_DATA_DIR=$(DATA_DIR) $(BIN)/sopdraft ingest examples/
 	SOPDRAFT_DATA_DIR=$(DATA_DIR) $(BIN)/sopdraft ui --port $(PORT)
 
