@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from app.critique.blocks import Block
+from app.critique.document import Document, HeadingMap, Passage
 from app.critique.items import (TABLE_ITEMS, ids, item_from_row, item_from_text, positional_columns, split_actor,
                                 split_citations, split_label, tool_aliases)
 from app.critique.layout import Layout, load_layout, normalise
@@ -29,8 +30,11 @@ STATEMENT_SECTIONS = {"purpose", "trigger", "inputs", "human_review", "quality_c
 class Builder:
     """Accumulates template fields while walking the blocks in order."""
 
-    def __init__(self, layout: Layout, front: dict[str, Any]) -> None:
+    def __init__(self, layout: Layout, front: dict[str, Any], by_meaning: dict[str, HeadingMap] | None = None) -> None:
         self.layout = layout
+        self.by_meaning = by_meaning or {}
+        self.headings: list[HeadingMap] = []
+        self.current_heading = ""
         self.lists: dict[str, list] = {}
         self.meta: dict[str, Any] = {}
         self.maint: dict[str, Any] = {"citations": []}
@@ -46,16 +50,24 @@ class Builder:
 
     # --- headings -------------------------------------------------------
     def on_heading(self, block: Block) -> None:
-        """Switch section or sub-section."""
-        if block.level == 1 and not self.title:
-            self.title, self.section, self.section_level = block.text, "preamble", 1
+        """Switch section or sub-section (by synonym, else by meaning)."""
+        first, self.current_heading = not self.current_heading, block.text
+        if block.level == 1 and (first or not self.title):
+            self.title, self.section, self.section_level = self.title or block.text, "preamble", 1
             return
         if self.section and block.level > self.section_level:
             sub = self.layout.subsection_for(self.section, block.text)
             if sub:
                 self.sub = sub
                 return
-        section = self.layout.section_for(block.text)
+        section = self.layout.synonym_section(block.text)
+        found = HeadingMap(block.text, section, "synonym", 1.0) if section else self.by_meaning.get(block.text)
+        if found is None or found.section is None:
+            keyword = self.layout.keyword_section(block.text)
+            found = HeadingMap(block.text, keyword, "keyword", found.similarity if found else 0.0) if keyword \
+                else found or HeadingMap(block.text, None, "none")
+        self.headings.append(found)
+        section = found.section
         if section and section != "title":
             self.section, self.section_level, self.heading, self.sub = section, block.level, block.text, None
         elif block.level <= max(self.section_level, 2):
@@ -90,14 +102,31 @@ class Builder:
             self.meta[field] = text
 
     def labelled_meta(self, text: str, cites: list[str]) -> bool:
-        """Take a ``Key: value`` line as metadata when the key is a metadata label."""
+        """Take a ``Key: value`` line as metadata when the key is a metadata label.
+
+        A key that names a section instead ("Approved tool: X", "Trigger: Y") feeds that section.
+        """
         pair = split_label(text)
         field = self.layout.label_for(pair[0]) if pair else None
+        if pair and not field:
+            return self.feed(self.layout.synonym_section(pair[0]), pair[1])
         if not pair or not field:
             return False
         self.set_meta(field, pair[1])
         if field in ("review_cadence", "feedback_route"):
             self.maint["citations"].extend(cites)
+        return True
+
+    def feed(self, section: str | None, text: str) -> bool:
+        """Read ``text`` as a line of ``section`` (a header row or label naming a section)."""
+        if section in (None, "title", "metadata", "preamble") or not text.strip():
+            return False
+        saved = (self.section, self.sub, self.heading)
+        self.section, self.sub, self.heading = section, None, section
+        try:
+            self.on_text(Block("item", text, 1))
+        finally:
+            self.section, self.sub, self.heading = saved
         return True
 
     # --- list items and paragraphs -------------------------------------
@@ -266,14 +295,42 @@ class Builder:
         )
 
 
-def assemble(blocks: list[Block], front: dict[str, Any], fallback_title: str) -> SOP:
-    """The SOP described by ``blocks`` and the front matter ``front``."""
-    builder = Builder(load_layout(), front)
+def table_lines(rows: list[list[str]]) -> list[str]:
+    """A table's rows as lines: ``key: value`` for two columns, ``header: cell; ...`` otherwise."""
+    rows = [[" ".join(c.split()) for c in r] for r in rows if any(c.strip() for c in r)]
+    if not rows:
+        return []
+    if all(len(r) == 2 for r in rows):
+        return [f"{a}: {b}" if a and b else a or b for a, b in rows]
+    header = rows[0]
+    return [" ".join(header)] + ["; ".join(f"{h}: {c}" if h else c for h, c in zip(header, r) if c)
+                                for r in rows[1:]]
+
+
+def assemble_document(blocks: list[Block], front: dict[str, Any], fallback_title: str,
+                      by_meaning: dict[str, HeadingMap] | None = None) -> Document:
+    """The SOP described by ``blocks`` and ``front``, with every block as a passage.
+
+    ``by_meaning`` maps headings the synonym list does not know to a section (see
+    ``app.critique.sections``).
+    """
+    builder = Builder(load_layout(), front, by_meaning)
+    passages = [Passage(f"{k}: {v}", "metadata", "front matter", "front") for k, v in front.items()
+                if v not in (None, "") and not isinstance(v, (dict, list))]
     for block in blocks:
         if block.kind == "heading":
             builder.on_heading(block)
-        elif block.kind == "table":
+            continue
+        where = None if builder.section is None else builder.section
+        if block.kind == "table":
             builder.on_table(block)
+            passages += [Passage(line, where, builder.current_heading, "table") for line in table_lines(block.rows)]
         else:
             builder.on_text(block)
-    return builder.build(fallback_title)
+            passages.append(Passage(block.text, where, builder.current_heading, block.kind))
+    return Document(builder.build(fallback_title), passages, dict(front), builder.headings)
+
+
+def assemble(blocks: list[Block], front: dict[str, Any], fallback_title: str) -> SOP:
+    """The SOP described by ``blocks`` and the front matter ``front``."""
+    return assemble_document(blocks, front, fallback_title).sop

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+NUMBERED_LINE = re.compile(r"^\s*(?:\d+(?:\.\d+)*[.)]?|[a-z][.)])\s+\S")
 FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 
 
@@ -77,7 +78,12 @@ def markdown_blocks(body: str) -> list[Block]:
                 blocks.append(Block("heading", text, pending_heading))
                 pending_heading = 0
             elif text:
-                blocks.append(Block("item" if depth else "para", text, depth))
+                lines = text.split("\n")
+                numbered = [bool(NUMBERED_LINE.match(line)) for line in lines]
+                if not depth and numbered[0] and sum(numbered) > 1:  # "5.1 ...\n5.2 ...\n(a) ..." in one paragraph
+                    blocks.extend(Block("item", line, 1 if n else 2) for line, n in zip(lines, numbered))
+                else:
+                    blocks.append(Block("item" if depth else "para", text, depth))
     return blocks
 
 

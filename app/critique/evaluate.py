@@ -19,9 +19,9 @@ from pathlib import Path
 import yaml
 
 from app.critique.catalogue import Catalogue
-from app.critique.engine import critique
-from app.critique.parse import load_sop
-from app.models import SOP, Flag
+from app.critique.engine import critique_document
+from app.critique.parse import load_document
+from app.models import Flag
 
 SPEC_SUFFIX = ".docx.yaml"
 EXPECTED_SUFFIX = ".expected.yaml"
@@ -145,8 +145,7 @@ def run(cases: list[Case], catalogue: Catalogue, today: date) -> dict[str, tuple
     """Parse and critique every case."""
     out = {}
     for case in cases:
-        sop: SOP = load_sop(case.path)
-        out[case.name] = (case, critique(sop, catalogue, today=today))
+        out[case.name] = (case, critique_document(load_document(case.path), catalogue, today=today).flags)
     return out
 
 
