@@ -21,7 +21,8 @@ AI_TERMS = re.compile(
     r"|\bai[- ](?:assisted|generated|drafted|powered|based|tool|assistant|model|summar\w*)"
     r"|\b(?:auto|machine)[- ]?(?:generated|drafted|translat\w*|transcri\w*|summar\w*|classif\w*|tagg\w*)"
     r"|\bautomated (?:summar\w*|draft\w*|transcri\w*|translat\w*|classif\w*|triage|screening|tagging|decision\w*)"
-    r"|\b(?:speech|text)[- ]to[- ](?:text|speech)\b|\bhallucinat\w*",
+    r"|\b(?:speech|text)[- ]to[- ](?:text|speech)\b|\bhallucinat\w*"
+    r"|\b(?:generated|drafted|written|suggested|proposed) (?:by|with|using) (?:the )?(?-i:[A-Z])\w*",
     re.IGNORECASE,
 )
 FRONT_KEYS = ("ai", "uses_ai", "ai_assisted", "applies_to_ai", "ai_tools")

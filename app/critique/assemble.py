@@ -13,12 +13,14 @@ from typing import Any
 
 from app.critique.blocks import Block
 from app.critique.document import Document, HeadingMap, Passage
-from app.critique.items import (TABLE_ITEMS, ids, item_from_row, item_from_text, positional_columns, split_actor,
+from app.critique.items import (STEP_NUMBER, TABLE_ITEMS, ids, item_from_row, item_from_text, positional_columns, split_actor,
                                 split_citations, split_label, tool_aliases)
 from app.critique.layout import Layout, load_layout, normalise
 from app.critique.metadata import parse_date, parse_months, parse_status, split_owner
 from app.models import SOP, DataRules, Maintenance, Metadata, Role, Scope, Statement, Step
 
+# "**Trigger.** Working day 4 of the close ...": a bold lead-in naming a section.
+BOLD_LABEL = re.compile(r"^(?:\*\*|__)(?P<label>[^*_]{2,60}?)[.:]?(?:\*\*|__)[.:]?\s+(?P<value>\S.*)$", re.S)
 EMPTY_MARK = re.compile(r"^[_*]*not stated in the sources\.?[_*]*$", re.I)
 PROHIBITIVE = re.compile(r"\b(?:never|do not|don't|must not|may not|not allowed|not permitted|prohibited|no)\b", re.I)
 # Metadata written on one line: "Owner: X · Review: every 6 months".
@@ -109,7 +111,7 @@ class Builder:
         pair = split_label(text)
         field = self.layout.label_for(pair[0]) if pair else None
         if pair and not field:
-            return self.feed(self.layout.synonym_section(pair[0]), pair[1])
+            return self.feed(self.layout.synonym_section(pair[0]), pair[1], text)
         if not pair or not field:
             return False
         self.set_meta(field, pair[1])
@@ -117,10 +119,16 @@ class Builder:
             self.maint["citations"].extend(cites)
         return True
 
-    def feed(self, section: str | None, text: str) -> bool:
-        """Read ``text`` as a line of ``section`` (a header row or label naming a section)."""
+    def feed(self, section: str | None, text: str, full: str = "") -> bool:
+        """Read ``text`` as a line of ``section`` (a header row or label naming a section).
+
+        Statement sections get the ``full`` line ("Who checks: the Triage Consultant"), item
+        sections the value alone ("Approved tool: X" -> the tool X).
+        """
         if section in (None, "title", "metadata", "preamble") or not text.strip():
             return False
+        if full and section not in TABLE_ITEMS:
+            text = full
         saved = (self.section, self.sub, self.heading)
         self.section, self.sub, self.heading = section, None, section
         try:
@@ -136,6 +144,11 @@ class Builder:
 
     def on_text(self, block: Block) -> None:
         """A list item or paragraph in the current section (metadata-like sections: line by line)."""
+        bold = BOLD_LABEL.match(block.text.strip())
+        if bold and len(bold.group("label").split()) <= 6 and self.section not in ("steps",):
+            named = self.layout.section_for(bold.group("label"))
+            if named and named != self.section and self.feed(named, bold.group("value"), bold.group("value")):
+                return
         if self.section in ("preamble", "metadata", "maintenance") and META_SEPARATOR.search(block.text):
             for line in META_SEPARATOR.split(block.text):
                 self.on_text(Block(block.kind, line, block.level))
@@ -227,6 +240,10 @@ class Builder:
             return
         if block.kind == "para" and text.endswith(":"):
             return
+        pair = split_label(STEP_NUMBER.sub("", text, count=1))
+        if pair and (named := self.layout.synonym_section(pair[0])) not in (None, "steps", "metadata", "title"):
+            self.feed(named, pair[1], text)  # "5.1 Trigger: the procedure starts when ..." states the trigger
+            return
         roles = [r.role for r in self.lists.get("roles", []) if r.role]
         roles += [alias for t in self.lists.get("approved_tools", []) for alias in tool_aliases(t.name)]
         actor, action = split_actor(text, roles, self.layout)
@@ -303,7 +320,7 @@ def table_lines(rows: list[list[str]]) -> list[str]:
     if all(len(r) == 2 for r in rows):
         return [f"{a}: {b}" if a and b else a or b for a, b in rows]
     header = rows[0]
-    return [" ".join(header)] + ["; ".join(f"{h}: {c}" if h else c for h, c in zip(header, r) if c)
+    return [" ".join(header)] + [" | ".join(f"{h}: {c}" if h else c for h, c in zip(header, r) if c)
                                 for r in rows[1:]]
 
 

@@ -102,20 +102,26 @@ def _data_rule(unit: Unit, ctx: Context) -> bool:
 def names_product(text: str, ctx: Context) -> bool:
     """A sentence that names an AI product ("Harvey, the generative AI platform"; "Zendesk AI")."""
     from app.critique.applicability import AI_TERMS
+    from app.critique.layout import strip_emphasis
 
+    text = strip_emphasis(text)
     if ctx.has("generic_tools", text) or not AI_TERMS.search(text) and not ctx.has("tool_words", text):
         return False
     generic = ctx.catalogue.vocab_pattern("generic_tool_words")
     common = ctx.catalogue.vocab_pattern("common_capitals")
+    words = INNER_CAPITAL.findall(text)
+    label = re.match(r"^([A-Z][\w.+-]*(?:\s+[A-Z0-9][\w.+-]*){0,2})\s*[:,(—–-]", text)  # "Harvey: the AI platform ..."
+    if label:
+        words.append(label.group(1))
     return any(not (generic and generic.fullmatch(w)) and not (common and common.fullmatch(w))
-               for w in INNER_CAPITAL.findall(" " + text))
+               and not ctx.has("role_nouns", w) for w in words)
 
 
 def _tool(unit: Unit, ctx: Context) -> bool:
     if isinstance(unit.item, Tool):
         # "ChatGPT — whichever account you have" names no approved instance.
         return is_named_tool(unit.item.name, ctx) and not ctx.has("generic_tools", unit.item.use)
-    if unit.item is None and unit.path in ("document", "preamble", "metadata") or unit.section == "approved_tools":
+    if unit.item is None or unit.section == "approved_tools":
         return _mentions(ctx.named_tools, unit.text) or names_product(unit.text, ctx)
     return _mentions(ctx.named_tools, unit.text)
 

@@ -20,16 +20,18 @@ from app.critique.units import Unit, units_for
 from app.models import Flag
 
 # A sentence outside the control's section counts when it passes the control's tests and cue
-# words, and the model does not place it clearly elsewhere: at least this close to the control,
-# and within MARGIN of the control it is closest to. (MiniLM places single SOP sentences in the
-# right control only 30-70% of the time, so meaning vetoes here rather than decides.)
-# A sentence that fed another section with a purpose of its own (a control, the purpose, the
-# references) needs more: the structure says it is about that, so it counts here only when
-# the model places it firmly with this control.
-ANYWHERE = (0.25, 0.15)   # (least similarity, margin to the closest control)
-ELSEWHERE = (0.50, 0.0)
+# words, sits where any control may be stated in passing (or in a sibling section), and the
+# model does not place it clearly with another control: within MARGIN of the control it is
+# closest to. (MiniLM places single SOP sentences in the right control only 30-70% of the
+# time, so meaning vetoes here rather than decides.) A sentence that fed another section
+# with a purpose of its own never counts: the structure says it is about that.
+MARGIN = 0.2
 # Where any control may be stated in passing: unmapped text, header lines, the procedure, the roles.
 OPEN_SECTIONS = ("document", "preamble", "metadata", "steps", "roles", "inputs")
+# Sections that often state each other's control ("Purpose and scope"; checks listed under review).
+SIBLINGS = {"scope": ("purpose", "trigger"), "trigger": ("scope", "purpose"), "quality_checks": ("human_review",),
+            "human_review": ("quality_checks",), "data_rules": ("approved_tools", "scope"),
+            "approved_tools": ("data_rules", "purpose", "scope"), "escalation": ("human_review", "quality_checks")}
 # At most this many sentences per control go to the model (the most promising first).
 CANDIDATES = 4
 TEST_WORDS = {
@@ -90,12 +92,9 @@ def found_anywhere(rule: Rule, ctx: Context) -> bool:
                if not skipped(rule, ctx, u) and passes(u, ctx, rule.requires_all, rule.requires_any)]
     if any(u.section == rule.section for u in passing):
         return True
-    passing = [u for u in passing if _cued(rule, u)][:CANDIDATES]
-    for unit, (sim, best) in zip(passing, _similarity(rule, ctx, passing)):
-        least, margin = ANYWHERE if unit.section in OPEN_SECTIONS else ELSEWHERE
-        if sim >= least and sim >= best - margin:
-            return True
-    return False
+    where = (*OPEN_SECTIONS, *SIBLINGS.get(rule.section, ()))
+    passing = [u for u in passing if u.section in where and _cued(rule, u)][:CANDIDATES]
+    return any(sim >= best - MARGIN for sim, best in _similarity(rule, ctx, passing))
 
 
 def closest(rule: Rule, ctx: Context) -> tuple[Unit, float] | None:
