@@ -64,7 +64,8 @@ def _with_advisory(ctx: typer.Context, sop, flags: list[Flag]) -> list[Flag]:
     from app.critique import sort_flags
     from app.critique.advisory import advisory_findings
 
-    return sort_flags(flags + advisory_findings(sop, svc.chat_model, svc.settings.data_dir / "critique-cache"))
+    return sort_flags(flags + advisory_findings(sop, svc.llm, svc.settings.data_dir / "critique-cache",
+                                                known_names=svc.settings.privacy.known_names))
 
 
 def _critique_target(ctx: typer.Context, target: str, today: date | None) -> list[Flag]:
