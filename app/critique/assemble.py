@@ -20,7 +20,7 @@ from app.critique.metadata import parse_date, parse_months, parse_status, split_
 from app.models import SOP, DataRules, Maintenance, Metadata, Role, Scope, Statement, Step
 
 # "**Trigger.** Working day 4 of the close ...": a bold lead-in naming a section.
-BOLD_LABEL = re.compile(r"^(?:\*\*|__)(?P<label>[^*_]{2,60}?)[.:]?(?:\*\*|__)[.:]?\s+(?P<value>\S.*)$", re.S)
+BOLD_LABEL = re.compile(r"^(?:\*\*|__)(?P<label>[^*_:]{2,60}?)[.:]?(?:\*\*|__)[.:]?\s+(?P<value>\S.*)$", re.S)
 EMPTY_MARK = re.compile(r"^[_*]*not stated in the sources\.?[_*]*$", re.I)
 PROHIBITIVE = re.compile(r"\b(?:never|do not|don't|must not|may not|not allowed|not permitted|prohibited|no)\b", re.I)
 # Metadata written on one line: "Owner: X · Review: every 6 months".

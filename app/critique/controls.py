@@ -94,6 +94,9 @@ def found_anywhere(rule: Rule, ctx: Context) -> bool:
         return True
     where = (*OPEN_SECTIONS, *SIBLINGS.get(rule.section, ()))
     passing = [u for u in passing if u.section in where and _cued(rule, u)][:CANDIDATES]
+    # A sibling section's sentence counts as it stands; elsewhere the model may veto it.
+    if any(u.section in SIBLINGS.get(rule.section, ()) for u in passing):
+        return True
     return any(sim >= best - MARGIN for sim, best in _similarity(rule, ctx, passing))
 
 

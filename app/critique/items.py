@@ -106,7 +106,8 @@ STEP_NUMBER = re.compile(r"^\s*(?:step\s+)?\d+(?:\.\d+)*[.):]?\s+", re.I)
 # A capitalised name ("Fin", "Vic.ai") followed by a verb in the third person.
 PROPER_SUBJECT = re.compile(r"^(?!(?:The|This|That|These|Each|Every|All|Any|It|If|When|Once|After|Before|No|Someone|"
                             r"Somebody|Anyone|Everyone|Staff|We|You|They|He|She|Nobody)\b)"
-                            r"(?P<actor>[A-Z][\w.+-]*(?:\s+[A-Z][\w.+-]*){0,2})\s+(?!(?:is|are|was|were|has)\b)[a-z]+s\b")
+                            r"(?P<actor>[A-Z][\w.+-]*(?:\s+[A-Z][\w.+-]*){0,2})\s+(?:(?:also|then|now|only|still|\w+ly)\s+)?"
+                            r"(?!(?:is|are|was|were|has)\b)[a-z]+s\b")
 MAX_BOLD_ACTOR_WORDS = 6
 
 
