@@ -26,6 +26,7 @@ from app.models import Flag
 # time, so meaning vetoes here rather than decides.) A sentence that fed another section
 # with a purpose of its own never counts: the structure says it is about that.
 MARGIN = 0.2
+SIBLING_MARGIN = 0.3
 # Where any control may be stated in passing: unmapped text, header lines, the procedure, the roles.
 OPEN_SECTIONS = ("document", "preamble", "metadata", "steps", "roles", "inputs")
 # Sections that often state each other's control ("Purpose and scope"; checks listed under review).
@@ -94,10 +95,10 @@ def found_anywhere(rule: Rule, ctx: Context) -> bool:
         return True
     where = (*OPEN_SECTIONS, *SIBLINGS.get(rule.section, ()))
     passing = [u for u in passing if u.section in where and _cued(rule, u)][:CANDIDATES]
-    # A sibling section's sentence counts as it stands; elsewhere the model may veto it.
-    if any(u.section in SIBLINGS.get(rule.section, ()) for u in passing):
-        return True
-    return any(sim >= best - MARGIN for sim, best in _similarity(rule, ctx, passing))
+    # The model vetoes a sentence it places clearly with another control (a sibling's less readily).
+    siblings = SIBLINGS.get(rule.section, ())
+    return any(sim >= best - (SIBLING_MARGIN if unit.section in siblings else MARGIN)
+               for unit, (sim, best) in zip(passing, _similarity(rule, ctx, passing)))
 
 
 def closest(rule: Rule, ctx: Context) -> tuple[Unit, float] | None:
