@@ -15,7 +15,7 @@ from typing import Any
 from app.critique.document import Document
 
 AI_TERMS = re.compile(
-    r"(?-i:\bAI\b|\bGenAI\b|\bLLMs?\b|\bGPT[\w.-]*|\bNLP\b)"
+    r"(?-i:\bAI\b|\bGenAI\b|\bLLMs?\b|\bGPT[\w.-]*|\bNLP\b|\bKI\b)"
     r"|\bartificial intelligence\b|\blarge language models?\b|\blanguage models?\b|\bgenerative\b|\bmachine learning\b"
     r"|\bchat ?bots?\b|\bcopilot\b|\bchatgpt\b|\bclaude\b|\bgemini\b|\bmistral\b|\bllama\b|\bdeepl\b|\bgrammarly\b"
     r"|\bai[- ](?:assisted|generated|drafted|powered|based|tool|assistant|model|summar\w*)"

@@ -135,7 +135,8 @@ def _system(unit: Unit, ctx: Context) -> bool:
             or bool(INNER_CAPITAL.search(" " + where)))
 
 
-OWNER_LABEL = re.compile(r"^\W*(?:(?:document|sop|process|procedure|policy)\s+)?own(?:er|ed by|ership)\W*[:\-–—]\s*(?P<value>.+)$",
+OWNER_LABEL = re.compile(r"^\W*(?:(?:(?:document|sop|process|procedure|policy)\s+)?own(?:er|ed by|ership)|verantwortlich)"
+                         r"\W*[:\-–—]\s*(?P<value>.+)$",
                          re.I)
 
 

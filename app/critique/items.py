@@ -109,6 +109,8 @@ PROPER_SUBJECT = re.compile(r"^(?!(?:The|This|That|These|Each|Every|All|Any|It|I
                             r"(?P<actor>[A-Z][\w.+-]*(?:\s+[A-Z][\w.+-]*){0,2})\s+(?:(?:also|then|now|only|still|\w+ly)\s+)?"
                             r"(?!(?:is|are|was|were|has)\b)[a-z]+s\b")
 MAX_BOLD_ACTOR_WORDS = 6
+# German: "Die Fachlehrkraft erstellt ...", "Der IT-Service prüft ...".
+GERMAN_SUBJECT = re.compile(r"^(?:[Dd]ie|[Dd]er|[Dd]as)\s+(?P<actor>(?:[a-zäöüß]+e\s+)?[A-ZÄÖÜ][\wäöüß-]+)\s+(?=[a-zäöüß]+t\b)")
 
 
 def split_actor(text: str, roles: list[str], layout: Layout) -> tuple[str, str]:
@@ -135,6 +137,9 @@ def split_actor(text: str, roles: list[str], layout: Layout) -> tuple[str, str]:
         actor, rest = _subject(plain[start:], roles, layout)
         if actor:
             return actor, rest if start == 0 else plain
+    german = GERMAN_SUBJECT.match(plain)
+    if german:
+        return german.group("actor"), plain[german.end():]
     proper = PROPER_SUBJECT.match(plain)
     if proper:
         return proper.group("actor"), plain[proper.end("actor"):].strip()
