@@ -22,13 +22,16 @@ AI_TERMS = re.compile(
     r"|\b(?:auto|machine)[- ]?(?:generated|drafted|translat\w*|transcri\w*|summar\w*|classif\w*|tagg\w*)"
     r"|\bautomated (?:summar\w*|draft\w*|transcri\w*|translat\w*|classif\w*|triage|screening|tagging|decision\w*)"
     r"|\b(?:speech|text)[- ]to[- ](?:text|speech)\b|\bhallucinat\w*"
-    r"|\b(?:generated|drafted|written|suggested|proposed) (?:by|with|using) (?:the )?(?-i:[A-Z])\w*",
+    r"|\bgenerated (?:by|with|using) (?:the )?(?-i:[A-Z])\w*",
     re.IGNORECASE,
 )
 FRONT_KEYS = ("ai", "uses_ai", "ai_assisted", "applies_to_ai", "ai_tools")
 TRUE_WORDS = {"true", "yes", "y", "1", "on"}
 FALSE_WORDS = {"false", "no", "n", "0", "off", "none"}
 MAX_EVIDENCE = 2
+# One passing mention ("algorithms (such as artificial intelligence) are suitable") is not use:
+# AI counts when it is in the title, a tool, the procedure or the data rules, or said twice.
+USE_SECTIONS = ("approved_tools", "steps", "data_rules", "human_review", "inputs", "trigger", "scope", "preamble", None)
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,10 @@ def detect_ai(doc: Document, override: bool | None = None) -> Applicability:
     for key in FRONT_KEYS:
         if key in doc.front and (value := _flag(doc.front[key])) is not None:
             return Applicability(value, [f"front matter {key}: {doc.front[key]}"], "front matter")
-    texts = [doc.sop.title, *(t.name for t in doc.sop.approved_tools), *(s.text for s in doc.sentences())]
-    found = [t for t in dict.fromkeys(texts) if AI_TERMS.search(t)]
-    return Applicability(bool(found), [f'"{" ".join(t.split())[:160]}"' for t in found[:MAX_EVIDENCE]])
+    strong = [doc.sop.title, *(t.name for t in doc.sop.approved_tools)]
+    strong += [s.text for s in doc.sentences() if s.section in USE_SECTIONS]
+    anywhere = [s.text for s in doc.sentences()]
+    found_strong = [t for t in dict.fromkeys(strong) if AI_TERMS.search(t)]
+    found = found_strong or [t for t in dict.fromkeys(anywhere) if AI_TERMS.search(t)]
+    applies = bool(found_strong) or len(found) >= 2
+    return Applicability(applies, [f'"{" ".join(t.split())[:160]}"' for t in found[:MAX_EVIDENCE]] if applies else [])
