@@ -34,7 +34,7 @@ SIBLINGS = {"scope": ("purpose", "trigger"), "trigger": ("scope", "purpose"), "q
             "human_review": ("quality_checks",), "data_rules": ("approved_tools", "scope"),
             "approved_tools": ("data_rules", "purpose", "scope"), "escalation": ("human_review", "quality_checks")}
 # At most this many sentences per control go to the model (the most promising first).
-CANDIDATES = 4
+CANDIDATES = 3
 TEST_WORDS = {
     "statement": "a full statement", "event": "an event", "role": "a named role", "tool": "a named tool",
     "system": "a named system or location", "number_or_date": "a number or date", "interval": "an interval or date",
@@ -107,7 +107,11 @@ def closest(rule: Rule, ctx: Context) -> tuple[Unit, float] | None:
     pool = _rank(rule, ctx, pool)[:CANDIDATES]
     if not pool:
         return None
-    sims = [sim if ctx.model else 0.0 for sim, _ in _similarity(rule, ctx, pool)]
+    # Only sentences the model has already seen are compared (no model time for evidence).
+    seen = [u for u in pool if ctx.model is not None and ctx.model.cached(u.text)]
+    sims = [sim for sim, _ in _similarity(rule, ctx, seen)] if seen else []
+    by_text = {u.text: sim for u, sim in zip(seen, sims)}
+    sims = [by_text.get(u.text, 0.0) for u in pool]
     best = max(range(len(pool)), key=lambda i: (sims[i], pool[i].section == rule.section))
     return pool[best], sims[best]
 
