@@ -27,6 +27,8 @@ from app.models import Flag
 # with a purpose of its own never counts: the structure says it is about that.
 MARGIN = 0.2
 SIBLING_MARGIN = 0.3
+# Controls often stated together in one header sentence ("owned by X and reviewed every 12 months").
+HEADER_CONTROLS = ("missing-owner", "missing-review-cadence")
 # Where any control may be stated in passing: unmapped text, header lines, the procedure, the roles.
 OPEN_SECTIONS = ("document", "preamble", "metadata", "steps", "roles", "inputs")
 # Sections that often state each other's control ("Purpose and scope"; checks listed under review).
@@ -60,9 +62,27 @@ def _similarity(rule: Rule, ctx: Context, units: list[Unit]) -> list[tuple[float
 
     Without the model (or prototypes for the rule) every unit is taken as close: (1.0, 1.0).
     """
+    return [(sim, best) for sim, best, _ in _nearest(rule, ctx, units)]
+
+
+def _nearest(rule: Rule, ctx: Context, units: list[Unit]) -> list[tuple[float, float, str]]:
+    """Per unit: similarity to the control, to the closest control, and that control's rule id."""
     if ctx.model is None or not units or rule.id not in ctx.model.groups["controls"][0]:
-        return [(1.0, 1.0)] * len(units)
-    return [(s.get(rule.id, 0.0), max(s.values())) for s in ctx.model.scores([u.text for u in units], "controls")]
+        return [(1.0, 1.0, rule.id)] * len(units)
+    out = []
+    for scores in ctx.model.scores([u.text for u in units], "controls"):
+        best = max(scores, key=scores.get)
+        out.append((scores.get(rule.id, 0.0), scores[best], best))
+    return out
+
+
+def _states_too(rule_id: str, ctx: Context, unit: Unit) -> bool:
+    """Whether ``unit`` also passes the tests of control ``rule_id`` (one sentence, two controls)."""
+    try:
+        other = ctx.catalogue.rule(rule_id)
+    except KeyError:
+        return False
+    return other.kind == "required" and passes(unit, ctx, other.requires_all, other.requires_any)
 
 
 def _tests(rule: Rule) -> list[str]:
@@ -95,10 +115,14 @@ def found_anywhere(rule: Rule, ctx: Context) -> bool:
         return True
     where = (*OPEN_SECTIONS, *SIBLINGS.get(rule.section, ()))
     passing = [u for u in passing if u.section in where and _cued(rule, u)][:CANDIDATES]
-    # The model vetoes a sentence it places clearly with another control (a sibling's less readily).
+    # The model vetoes a sentence it places clearly with another control (a sibling's less readily),
+    # unless the sentence states that control too ("owned by X and reviewed every 12 months").
     siblings = SIBLINGS.get(rule.section, ())
-    return any(sim >= best - (SIBLING_MARGIN if unit.section in siblings else MARGIN)
-               for unit, (sim, best) in zip(passing, _similarity(rule, ctx, passing)))
+    for unit, (sim, best, nearest) in zip(passing, _nearest(rule, ctx, passing)):
+        if sim >= best - (SIBLING_MARGIN if unit.section in siblings else MARGIN) or (
+                {rule.id, nearest} <= set(HEADER_CONTROLS) and _states_too(nearest, ctx, unit)):
+            return True
+    return False
 
 
 def closest(rule: Rule, ctx: Context) -> tuple[Unit, float] | None:

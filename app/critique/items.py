@@ -110,7 +110,9 @@ PROPER_SUBJECT = re.compile(r"^(?!(?:The|This|That|These|Each|Every|All|Any|It|I
                             r"(?!(?:is|are|was|were|has)\b)[a-z]+s\b")
 MAX_BOLD_ACTOR_WORDS = 6
 # German: "Die Fachlehrkraft erstellt ...", "Der IT-Service prüft ...".
-GERMAN_SUBJECT = re.compile(r"^(?:[Dd]ie|[Dd]er|[Dd]as)\s+(?P<actor>(?:[a-zäöüß]+e\s+)?[A-ZÄÖÜ][\wäöüß-]+)\s+(?=[a-zäöüß]+t\b)")
+GERMAN_SUBJECT = re.compile(r"^(?:(?:[Dd]ie|[Dd]er|[Dd]as)\s+(?P<actor>(?:[a-zäöüß]+e\s+)?[A-ZÄÖÜ][\wäöüß-]+)\s+(?=[a-zäöüß]+t\b)"
+                            r"|(?:[Zz]wei|[Dd]rei|[Bb]eide|[Dd]ie)\s+(?P<many>(?:[a-zäöüß]+e\s+)?[A-ZÄÖÜ][\wäöüß-]+)\s+"
+                            r"(?=[a-zäöüß]+en\b))")
 
 
 def split_actor(text: str, roles: list[str], layout: Layout) -> tuple[str, str]:
@@ -139,7 +141,7 @@ def split_actor(text: str, roles: list[str], layout: Layout) -> tuple[str, str]:
             return actor, rest if start == 0 else plain
     german = GERMAN_SUBJECT.match(plain)
     if german:
-        return german.group("actor"), plain[german.end():]
+        return german.group("actor") or german.group("many"), plain[german.end():]
     proper = PROPER_SUBJECT.match(plain)
     if proper:
         return proper.group("actor"), plain[proper.end("actor"):].strip()
