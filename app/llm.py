@@ -163,6 +163,10 @@ class LLMClient:
     policy: str
     call_log: "CallLog"
 
+    def text(self, messages: list[BaseMessage], *, purpose: str) -> str:
+        """One logged, policy-checked plain-text call (no sources, nothing masked by the caller)."""
+        return str(self._call(messages, purpose, [], [], lambda: (None, self.model.invoke(messages)))[1].content)
+
     def structured(
         self,
         messages: list[BaseMessage],
@@ -174,6 +178,12 @@ class LLMClient:
         redactions: list["Redaction"],
     ) -> dict:
         """One logged, policy-checked structured call."""
+        return self._call(messages, purpose, chunk_ids, redactions,
+                          lambda: invoke_json(self.model, messages, schema, name))[0]
+
+    def _call(self, messages: list[BaseMessage], purpose: str, chunk_ids: list[str],
+              redactions: list["Redaction"], send: Callable[[], tuple[Any, Any]]) -> tuple[Any, Any]:
+        """Check the policy, run ``send`` (returns ``(parsed, raw message)``), log the call."""
         from app.calllog import CallRecord, safe_error
         from app.privacy import DataBlockedError, detect
 
@@ -183,8 +193,8 @@ class LLMClient:
             raise DataBlockedError(f"prompt for {purpose} still contains {', '.join(kinds)}; not sent to {self.provider}")
         started, raw, error = time.perf_counter(), None, ""
         try:
-            parsed, raw = invoke_json(self.model, messages, schema, name)
-            return parsed
+            parsed, raw = send()
+            return parsed, raw
         except Exception as exc:
             error = safe_error(exc)
             raise

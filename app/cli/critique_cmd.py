@@ -15,25 +15,16 @@ import typer
 from app.cli.common import FormatOption, OutputFormat, console, emit, fail, services
 from app.models import Flag
 
-FLAG_KEYS = ("rule", "severity", "section", "message", "evidence", "suggestion")
 SEVERITY_STYLE = {"blocker": "bold red", "warning": "yellow", "info": "dim"}
+AiOption = typer.Option(None, "--ai/--no-ai", help="Force the AI-specific rules on or off (default: detect; "
+                        "front matter `ai: true/false` also decides).")
 
 
 def flag_json(flag: Flag) -> dict[str, str]:
-    """The public JSON shape of one finding."""
-    return {k: getattr(flag, k) for k in FLAG_KEYS}
+    """The public JSON shape of one finding (see ``app.critique.report.flag_json``)."""
+    from app.critique.report import flag_json as shape
 
-
-def sop_files(folder: Path) -> list[Path]:
-    """SOP files in ``folder`` and below (hidden folders and labelled-set sidecars skipped)."""
-    from app.critique.parse import SUFFIXES
-
-    return sorted(
-        p for p in folder.rglob("*")
-        if p.is_file() and p.suffix.lower() in SUFFIXES
-        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-        and p.name not in ("index.json", "INDEX.md", "README.md")
-    )
+    return shape(flag)
 
 
 def counts(flags: list[Flag]) -> dict[str, int]:
@@ -64,64 +55,85 @@ def _with_advisory(ctx: typer.Context, sop, flags: list[Flag]) -> list[Flag]:
     from app.critique import sort_flags
     from app.critique.advisory import advisory_findings
 
-    return sort_flags(flags + advisory_findings(sop, svc.chat_model, svc.settings.data_dir / "critique-cache"))
+    return sort_flags(flags + advisory_findings(sop, svc.llm, svc.settings.data_dir / "critique-cache",
+                                                known_names=svc.settings.privacy.known_names))
 
 
-def _critique_target(ctx: typer.Context, target: str, today: date | None) -> list[Flag]:
-    from app.critique import critique, critique_draft
-    from app.critique.parse import SOPParseError, load_sop
+def _critique_target(ctx: typer.Context, target: str, today: date | None, ai: bool | None) -> dict:
+    """The JSON result for one file or stored draft (flags, applies_to_ai and its evidence)."""
+    from app.critique import critique_document, critique_draft
+    from app.critique.applicability import detect_ai
+    from app.critique.document import Document
+    from app.critique.parse import SOPParseError, load_document
+    from app.critique.report import flag_json, result_json
 
     catalogue = services(ctx).catalogue
     path = Path(target)
     if path.is_file():
         try:
-            sop = load_sop(path)
+            doc = load_document(path)
         except SOPParseError as exc:
             fail(str(exc))
-        return _with_advisory(ctx, sop, critique(sop, catalogue, today=today))
+        result = critique_document(doc, catalogue, today=today, ai=ai)
+        result.flags = _with_advisory(ctx, doc.sop, result.flags)
+        return result_json(result)
     try:
         draft = services(ctx).store.get_draft(target).draft
     except Exception:  # noqa: BLE001 - any failure to find it means the same thing to the user
         fail(f"no such draft or file: {target}")
-    return _with_advisory(ctx, draft.sop, critique_draft(draft, catalogue, today=today))
+    flags = _with_advisory(ctx, draft.sop, critique_draft(draft, catalogue, today=today))
+    applicability = detect_ai(Document.from_sop(draft.sop), ai)
+    return {"flags": [flag_json(f) for f in flags], "applies_to_ai": applicability.applies_to_ai,
+            "ai_evidence": applicability.evidence, "ai_decided_by": applicability.decided_by, "headings": []}
 
 
-def _lint_folder(ctx: typer.Context, folder: Path, today: date | None) -> tuple[list[dict], dict]:
-    from app.critique import critique
-    from app.critique.parse import SOPParseError, load_sop
+def render_summary(lint) -> None:
+    """The folder table (one row per file) and the per-rule counts."""
+    from rich.markup import escape
+    from rich.table import Table
 
-    catalogue = services(ctx).catalogue
-    files: list[dict] = []
-    errors: list[str] = []
-    for path in sop_files(folder):
-        try:
-            flags = critique(load_sop(path), catalogue, today=today)
-        except SOPParseError as exc:
-            errors.append(str(exc))
-            continue
-        files.append({"path": str(path), "flags": flags})
-    totals = counts([f for entry in files for f in entry["flags"]])
-    summary = {"files": len(files), **totals,
-               "files_with_blockers": sum(any(f.severity == "blocker" for f in e["flags"]) for e in files),
-               "errors": errors}
-    return files, summary
+    table = Table(title="SOPs", show_lines=False)
+    for column in ("file", "blockers", "warnings", "AI", "rules"):
+        table.add_column(column)
+    for path, result in lint.files:
+        n = counts(result.flags)
+        rules = ", ".join(sorted({f.rule for f in result.flags if f.severity != "info"})) or "-"
+        table.add_row(escape(str(path)), str(n["blocker"]), str(n["warning"]), "yes" if result.applies_to_ai else "no",
+                      escape(rules))
+    console.print(table)
+    summary = lint.summary()
+    per_rule = Table(title="Findings per rule")
+    for column in ("rule", "findings", "files"):
+        per_rule.add_column(column)
+    for rule, c in summary["per_rule"].items():
+        per_rule.add_row(rule, str(c["findings"]), str(c["files"]))
+    console.print(per_rule)
+    for error in summary["errors"]:
+        console.print(f"[red]unreadable:[/] {escape(error)}", highlight=False)
+    console.print(f"{summary['files']} files: {summary['blocker']} blockers, {summary['warning']} "
+                  f"warnings, {summary['info']} info; {summary['files_with_blockers']} files blocked; "
+                  f"AI rules applied to {summary['files_applying_ai_rules']}")
 
 
-def _run_folder(ctx: typer.Context, folder: Path, day: date | None, fmt: OutputFormat) -> int:
+def _run_folder(ctx: typer.Context, folder: Path, day: date | None, fmt: OutputFormat, ai: bool | None,
+                report: Path | None, details: bool) -> int:
     """Lint every SOP file in ``folder``; the exit code."""
-    files, summary = _lint_folder(ctx, folder, day)
-    data = {"files": [{"path": e["path"], "flags": [flag_json(f) for f in e["flags"]]} for e in files],
-            "summary": summary}
+    from app.critique.report import lint_folder, write_report
+
+    lint = lint_folder(folder, services(ctx).catalogue, today=day, ai=ai)
+    if report is not None:
+        write_report(lint, report)
 
     def render() -> None:
-        for entry in files:
-            render_flags(entry["path"], entry["flags"])
-        for error in summary["errors"]:
-            console.print(f"[red]unreadable:[/] {error}", highlight=False)
-        console.print(f"{summary['files']} files: {summary['blocker']} blockers, {summary['warning']} "
-                      f"warnings, {summary['info']} info; {summary['files_with_blockers']} files blocked")
+        if details:
+            for path, result in lint.files:
+                render_flags(str(path), result.flags)
+        render_summary(lint)
+        if report is not None:
+            console.print(f"report written to {report}")
 
-    emit(fmt, data, render)
+    emit(fmt, lint.as_json(), render)
+    summary = lint.summary()
     if summary["errors"]:
         return 2
     return 1 if summary["blocker"] else 0
@@ -142,10 +154,12 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         target: str = typer.Argument(..., help="A draft id, an SOP file (.md, .docx, .json) or a folder of them."),
         today: Optional[str] = typer.Option(None, "--today", help="Date for review-overdue checks (YYYY-MM-DD)."),
+        ai: Optional[bool] = AiOption,
+        report: Optional[Path] = typer.Option(None, "--report", help="Folder only: write a report (.html, else JSON)."),
+        details: bool = typer.Option(False, "--details", help="Folder only: print every finding, not just the table."),
         fmt: OutputFormat = FormatOption,
     ) -> None:
         """Flag vague language and missing controls. Exit 1 when a blocker remains."""
-        from app.critique import blockers
         from app.critique.catalogue import CatalogueError
 
         day = _parse_day(today)
@@ -154,7 +168,15 @@ def register(app: typer.Typer) -> None:
         except CatalogueError as exc:
             fail(str(exc))
         if Path(target).is_dir():
-            raise typer.Exit(_run_folder(ctx, Path(target), day, fmt))
-        flags = _critique_target(ctx, target, day)
-        emit(fmt, {"flags": [flag_json(f) for f in flags]}, lambda: render_flags(target, flags))
-        raise typer.Exit(1 if blockers(flags) else 0)
+            raise typer.Exit(_run_folder(ctx, Path(target), day, fmt, ai, report, details))
+        data = _critique_target(ctx, target, day, ai)
+        flags = [Flag.model_validate({**f, "advisory": False}) for f in data["flags"]]
+
+        def render() -> None:
+            render_flags(target, flags)
+            evidence = "; ".join(data["ai_evidence"]) or "no AI or automated tool mentioned"
+            console.print(f"  [dim]applies_to_ai: {str(data['applies_to_ai']).lower()} ({evidence})[/]",
+                          highlight=False)
+
+        emit(fmt, data, render)
+        raise typer.Exit(1 if any(f["severity"] == "blocker" for f in data["flags"]) else 0)

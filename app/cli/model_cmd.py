@@ -37,9 +37,9 @@ def register(app: typer.Typer) -> None:
         svc = services(ctx)
         started = time.perf_counter()
         try:
-            reply = svc.chat_model.invoke([HumanMessage("Reply with the single word: ready")])
+            reply = svc.llm.text([HumanMessage("Reply with the single word: ready")], purpose="model:check")
         except Exception as exc:  # noqa: BLE001
             fail(f"model check failed: {exc}")
         took = time.perf_counter() - started
-        emit(fmt, {"provider": svc.settings.llm.provider, "reply": str(reply.content), "seconds": round(took, 2)},
-             lambda: console.print(f"{svc.settings.llm.provider}: {str(reply.content)[:60]!r} ({took:.1f} s)"))
+        emit(fmt, {"provider": svc.settings.llm.provider, "reply": reply, "seconds": round(took, 2)},
+             lambda: console.print(f"{svc.settings.llm.provider}: {reply[:60]!r} ({took:.1f} s)"))

@@ -6,6 +6,7 @@ Public API: :func:`critique`, :func:`critique_draft`, :func:`blockers`,
 """
 
 from app.critique.catalogue import Catalogue, CatalogueError, load_catalogue
-from app.critique.engine import blockers, critique, critique_draft, sort_flags
+from app.critique.engine import CritiqueResult, blockers, critique, critique_document, critique_draft, sort_flags
 
-__all__ = ["Catalogue", "CatalogueError", "blockers", "critique", "critique_draft", "load_catalogue", "sort_flags"]
+__all__ = ["Catalogue", "CatalogueError", "CritiqueResult", "blockers", "critique", "critique_document", "critique_draft",
+           "load_catalogue", "sort_flags"]

@@ -12,12 +12,15 @@ import re
 from typing import Any
 
 from app.critique.blocks import Block
-from app.critique.items import (TABLE_ITEMS, ids, item_from_row, item_from_text, positional_columns, split_actor,
+from app.critique.document import Document, HeadingMap, Passage
+from app.critique.items import (STEP_NUMBER, TABLE_ITEMS, ids, item_from_row, item_from_text, positional_columns, split_actor,
                                 split_citations, split_label, tool_aliases)
 from app.critique.layout import Layout, load_layout, normalise
 from app.critique.metadata import parse_date, parse_months, parse_status, split_owner
 from app.models import SOP, DataRules, Maintenance, Metadata, Role, Scope, Statement, Step
 
+# "**Trigger.** Working day 4 of the close ...": a bold lead-in naming a section.
+BOLD_LABEL = re.compile(r"^(?:\*\*|__)(?P<label>[^*_:]{2,60}?)[.:]?(?:\*\*|__)[.:]?\s+(?P<value>\S.*)$", re.S)
 EMPTY_MARK = re.compile(r"^[_*]*not stated in the sources\.?[_*]*$", re.I)
 PROHIBITIVE = re.compile(r"\b(?:never|do not|don't|must not|may not|not allowed|not permitted|prohibited|no)\b", re.I)
 # Metadata written on one line: "Owner: X · Review: every 6 months".
@@ -29,8 +32,11 @@ STATEMENT_SECTIONS = {"purpose", "trigger", "inputs", "human_review", "quality_c
 class Builder:
     """Accumulates template fields while walking the blocks in order."""
 
-    def __init__(self, layout: Layout, front: dict[str, Any]) -> None:
+    def __init__(self, layout: Layout, front: dict[str, Any], by_meaning: dict[str, HeadingMap] | None = None) -> None:
         self.layout = layout
+        self.by_meaning = by_meaning or {}
+        self.headings: list[HeadingMap] = []
+        self.current_heading = ""
         self.lists: dict[str, list] = {}
         self.meta: dict[str, Any] = {}
         self.maint: dict[str, Any] = {"citations": []}
@@ -46,16 +52,24 @@ class Builder:
 
     # --- headings -------------------------------------------------------
     def on_heading(self, block: Block) -> None:
-        """Switch section or sub-section."""
-        if block.level == 1 and not self.title:
-            self.title, self.section, self.section_level = block.text, "preamble", 1
+        """Switch section or sub-section (by synonym, else by meaning)."""
+        first, self.current_heading = not self.current_heading, block.text
+        if block.level == 1 and (first or not self.title):
+            self.title, self.section, self.section_level = self.title or block.text, "preamble", 1
             return
         if self.section and block.level > self.section_level:
             sub = self.layout.subsection_for(self.section, block.text)
             if sub:
                 self.sub = sub
                 return
-        section = self.layout.section_for(block.text)
+        section = self.layout.synonym_section(block.text)
+        found = HeadingMap(block.text, section, "synonym", 1.0) if section else self.by_meaning.get(block.text)
+        if found is None or found.section is None:
+            keyword = self.layout.keyword_section(block.text)
+            found = HeadingMap(block.text, keyword, "keyword", found.similarity if found else 0.0) if keyword \
+                else found or HeadingMap(block.text, None, "none")
+        self.headings.append(found)
+        section = found.section
         if section and section != "title":
             self.section, self.section_level, self.heading, self.sub = section, block.level, block.text, None
         elif block.level <= max(self.section_level, 2):
@@ -90,14 +104,37 @@ class Builder:
             self.meta[field] = text
 
     def labelled_meta(self, text: str, cites: list[str]) -> bool:
-        """Take a ``Key: value`` line as metadata when the key is a metadata label."""
+        """Take a ``Key: value`` line as metadata when the key is a metadata label.
+
+        A key that names a section instead ("Approved tool: X", "Trigger: Y") feeds that section.
+        """
         pair = split_label(text)
         field = self.layout.label_for(pair[0]) if pair else None
+        if pair and not field:
+            return self.feed(self.layout.synonym_section(pair[0]), pair[1], text)
         if not pair or not field:
             return False
         self.set_meta(field, pair[1])
         if field in ("review_cadence", "feedback_route"):
             self.maint["citations"].extend(cites)
+        return True
+
+    def feed(self, section: str | None, text: str, full: str = "") -> bool:
+        """Read ``text`` as a line of ``section`` (a header row or label naming a section).
+
+        Statement sections get the ``full`` line ("Who checks: the Triage Consultant"), item
+        sections the value alone ("Approved tool: X" -> the tool X).
+        """
+        if section in (None, "title", "metadata", "preamble") or not text.strip():
+            return False
+        if full and section not in TABLE_ITEMS:
+            text = full
+        saved = (self.section, self.sub, self.heading)
+        self.section, self.sub, self.heading = section, None, section
+        try:
+            self.on_text(Block("item", text, 1))
+        finally:
+            self.section, self.sub, self.heading = saved
         return True
 
     # --- list items and paragraphs -------------------------------------
@@ -107,6 +144,11 @@ class Builder:
 
     def on_text(self, block: Block) -> None:
         """A list item or paragraph in the current section (metadata-like sections: line by line)."""
+        bold = BOLD_LABEL.match(block.text.strip())
+        if bold and len(bold.group("label").split()) <= 6 and self.section not in ("steps",):
+            named = self.layout.section_for(bold.group("label"))
+            if named and named != self.section and self.feed(named, bold.group("value"), bold.group("value")):
+                return
         if self.section in ("preamble", "metadata", "maintenance") and META_SEPARATOR.search(block.text):
             for line in META_SEPARATOR.split(block.text):
                 self.on_text(Block(block.kind, line, block.level))
@@ -198,6 +240,10 @@ class Builder:
             return
         if block.kind == "para" and text.endswith(":"):
             return
+        pair = split_label(STEP_NUMBER.sub("", text, count=1))
+        if pair and (named := self.layout.synonym_section(pair[0])) not in (None, "steps", "metadata", "title"):
+            self.feed(named, pair[1], text)  # "5.1 Trigger: the procedure starts when ..." states the trigger
+            return
         roles = [r.role for r in self.lists.get("roles", []) if r.role]
         roles += [alias for t in self.lists.get("approved_tools", []) for alias in tool_aliases(t.name)]
         actor, action = split_actor(text, roles, self.layout)
@@ -266,14 +312,42 @@ class Builder:
         )
 
 
-def assemble(blocks: list[Block], front: dict[str, Any], fallback_title: str) -> SOP:
-    """The SOP described by ``blocks`` and the front matter ``front``."""
-    builder = Builder(load_layout(), front)
+def table_lines(rows: list[list[str]]) -> list[str]:
+    """A table's rows as lines: ``key: value`` for two columns, ``header: cell; ...`` otherwise."""
+    rows = [[" ".join(c.split()) for c in r] for r in rows if any(c.strip() for c in r)]
+    if not rows:
+        return []
+    if all(len(r) == 2 for r in rows):
+        return [f"{a}: {b}" if a and b else a or b for a, b in rows]
+    header = rows[0]
+    return [" ".join(header)] + [" | ".join(f"{h}: {c}" if h else c for h, c in zip(header, r) if c)
+                                for r in rows[1:]]
+
+
+def assemble_document(blocks: list[Block], front: dict[str, Any], fallback_title: str,
+                      by_meaning: dict[str, HeadingMap] | None = None) -> Document:
+    """The SOP described by ``blocks`` and ``front``, with every block as a passage.
+
+    ``by_meaning`` maps headings the synonym list does not know to a section (see
+    ``app.critique.sections``).
+    """
+    builder = Builder(load_layout(), front, by_meaning)
+    passages = [Passage(f"{k}: {v}", "metadata", "front matter", "front") for k, v in front.items()
+                if v not in (None, "") and not isinstance(v, (dict, list))]
     for block in blocks:
         if block.kind == "heading":
             builder.on_heading(block)
-        elif block.kind == "table":
+            continue
+        where = None if builder.section is None else builder.section
+        if block.kind == "table":
             builder.on_table(block)
+            passages += [Passage(line, where, builder.current_heading, "table") for line in table_lines(block.rows)]
         else:
             builder.on_text(block)
-    return builder.build(fallback_title)
+            passages.append(Passage(block.text, where, builder.current_heading, block.kind))
+    return Document(builder.build(fallback_title), passages, dict(front), builder.headings)
+
+
+def assemble(blocks: list[Block], front: dict[str, Any], fallback_title: str) -> SOP:
+    """The SOP described by ``blocks`` and the front matter ``front``."""
+    return assemble_document(blocks, front, fallback_title).sop

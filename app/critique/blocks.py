@@ -12,6 +12,11 @@ from pathlib import Path
 
 import yaml
 
+TASK_BOX = re.compile(r"^\[[ xX]\]\s+")
+# A paragraph that is only a short bold phrase ("**What may go into Lexis+ AI.**") acts as a heading.
+BOLD_HEADING = re.compile(r"^(?:\*\*|__)([^*_\n]{2,80}?)[.:]?(?:\*\*|__)[.:]?$")
+PSEUDO_HEADING_LEVEL = 6
+NUMBERED_LINE = re.compile(r"^\s*(?:\d+(?:\.\d+)*[.)]?|[a-z][.)])\s+\S")
 FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 
 
@@ -77,7 +82,17 @@ def markdown_blocks(body: str) -> list[Block]:
                 blocks.append(Block("heading", text, pending_heading))
                 pending_heading = 0
             elif text:
-                blocks.append(Block("item" if depth else "para", text, depth))
+                text = TASK_BOX.sub("", text)
+                bold = BOLD_HEADING.match(text)
+                if bold and not depth and len(bold.group(1).split()) <= 10:
+                    blocks.append(Block("heading", bold.group(1).strip(), PSEUDO_HEADING_LEVEL))
+                    continue
+                lines = text.split("\n")
+                numbered = [bool(NUMBERED_LINE.match(line)) for line in lines]
+                if not depth and numbered[0] and sum(numbered) > 1:  # "5.1 ...\n5.2 ...\n(a) ..." in one paragraph
+                    blocks.extend(Block("item", line, 1 if n else 2) for line, n in zip(lines, numbered))
+                else:
+                    blocks.append(Block("item" if depth else "para", text, depth))
     return blocks
 
 

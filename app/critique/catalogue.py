@@ -99,6 +99,7 @@ class Rule(BaseModel):
     requires_all: list[TestName] = Field(default_factory=list)
     requires_any: list[TestName] = Field(default_factory=list)
     applies_if: list[str] = Field(default_factory=list, description="required: only when the SOP mentions one.")
+    applies_to: Literal["all", "ai"] = Field("all", description="ai: only when the SOP involves an AI or automated tool.")
 
     @model_validator(mode="after")
     def _check_kind_fields(self) -> "Rule":

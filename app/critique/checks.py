@@ -6,7 +6,7 @@ import re
 from typing import Callable, Iterator
 
 from app.critique.catalogue import Rule
-from app.critique.concrete import Context, passes, word_count
+from app.critique.concrete import Context, word_count
 from app.critique.units import Unit, units_for
 from app.models import Flag
 
@@ -32,7 +32,8 @@ def make_flag(rule: Rule, section: str, evidence: str, match: str = "") -> Flag:
     )
 
 
-def _skipped(rule: Rule, ctx: Context, unit: Unit) -> bool:
+def skipped(rule: Rule, ctx: Context, unit: Unit) -> bool:
+    """Whether ``unit`` matches one of the rule's exceptions (and so is not read)."""
     exceptions = ctx.catalogue.pattern(rule.id, "exceptions", rule.exceptions)
     return bool(exceptions and exceptions.search(unit.text))
 
@@ -54,7 +55,7 @@ def check_existence(rule: Rule, ctx: Context) -> Iterator[Flag]:
     groups = [ctx.catalogue.pattern(rule.id, f"also{i}", g) for i, g in enumerate(rule.also)]
     for unit in units_for(ctx.sop, rule.scope):
         found = _matches(pattern, unit.text)
-        if not found or _skipped(rule, ctx, unit):
+        if not found or skipped(rule, ctx, unit):
             continue
         if not all(g is not None and g.search(unit.text) for g in groups):
             continue
@@ -66,7 +67,7 @@ def check_substitution(rule: Rule, ctx: Context) -> Iterator[Flag]:
     """A phrase with a plainer replacement: one finding per unit naming each swap."""
     compiled = [(ctx.catalogue.pattern(rule.id, f"swap:{k}", [k]), v) for k, v in rule.swap.items()]
     for unit in units_for(ctx.sop, rule.scope):
-        if _skipped(rule, ctx, unit):
+        if skipped(rule, ctx, unit):
             continue
         swaps = [f"'{m.group(0)}' → '{v}'" for p, v in compiled if p and (m := p.search(unit.text))]
         if swaps:
@@ -89,28 +90,6 @@ def check_occurrence(rule: Rule, ctx: Context) -> Iterator[Flag]:
             yield make_flag(rule, rule.section or "purpose", f"{n} words (limit {limit})", str(n))
     elif rule.measure == "step_count" and len(ctx.sop.steps) > limit:
         yield make_flag(rule, "steps", f"{len(ctx.sop.steps)} steps (limit {limit})", str(len(ctx.sop.steps)))
-
-
-def _applies(rule: Rule, ctx: Context) -> bool:
-    if not rule.applies_if:
-        return True
-    pattern = ctx.catalogue.pattern(rule.id, "applies_if", rule.applies_if)
-    return any(pattern and pattern.search(u.text) for u in units_for(ctx.sop, ["*"]))
-
-
-def check_required(rule: Rule, ctx: Context) -> Iterator[Flag]:
-    """A control: some unit in scope must pass the concreteness tests, else one finding."""
-    if not _applies(rule, ctx):
-        return
-    units = units_for(ctx.sop, rule.scope)
-    if any(passes(u, ctx, rule.requires_all, rule.requires_any) for u in units if not _skipped(rule, ctx, u)):
-        return
-    own = [u for u in units if u.section == rule.section]
-    if own:
-        evidence = "Only vague or incomplete text: " + "; ".join(quote(u.text, 120) for u in own[:3])
-    else:
-        evidence = rule.absent or "Nothing stated."
-    yield make_flag(rule, rule.section, evidence)
 
 
 def check_step_actor(rule: Rule, ctx: Context) -> Iterator[Flag]:
@@ -137,7 +116,6 @@ CHECKERS: dict[str, Callable[[Rule, Context], Iterator[Flag]]] = {
     "cooccurrence": check_existence,
     "substitution": check_substitution,
     "occurrence": check_occurrence,
-    "required": check_required,
     "step-actor": check_step_actor,
     "overdue": check_overdue,
 }

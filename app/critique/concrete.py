@@ -10,11 +10,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
+from app.critique.applicability import Applicability
 from app.critique.catalogue import Catalogue
 from app.critique.units import Unit
 from app.models import SOP, ChunkRef, Record, Tool
+
+if TYPE_CHECKING:
+    from app.critique.document import Document
+    from app.critique.meaning import Meaning
 
 ARTICLE = re.compile(r"^(?:the|a|an|any|our|your)\s+")
 PROPER_WORD = re.compile(r"\b[A-Z0-9][\w.+-]*")
@@ -39,11 +44,17 @@ class Context:
     chunks: dict[str, ChunkRef] | None = None
     named_roles: list[str] = field(default_factory=list)
     named_tools: list[str] = field(default_factory=list)
+    doc: "Document | None" = None
+    model: "Meaning | None" = None
+    ai: Applicability = field(default_factory=lambda: Applicability(True))
 
     @classmethod
-    def build(cls, sop: SOP, catalogue: Catalogue, today: date, chunks: dict[str, ChunkRef] | None) -> "Context":
+    def build(cls, sop: SOP, catalogue: Catalogue, today: date, chunks: dict[str, ChunkRef] | None, *,
+              doc: "Document | None" = None, model: "Meaning | None" = None,
+              ai: Applicability | None = None) -> "Context":
         """A context with the SOP's own non-generic role and tool names collected."""
-        ctx = cls(sop=sop, catalogue=catalogue, today=today, chunks=chunks)
+        ctx = cls(sop=sop, catalogue=catalogue, today=today, chunks=chunks, doc=doc, model=model,
+                  ai=ai or Applicability(True))
         ctx.named_roles = [r.role.strip() for r in sop.roles if r.role.strip() and not ctx.is_generic_role(r.role)]
         ctx.named_tools = [t.name.strip() for t in sop.approved_tools if is_named_tool(t.name, ctx)]
         return ctx
@@ -88,10 +99,30 @@ def _data_rule(unit: Unit, ctx: Context) -> bool:
     return ctx.has("data_nouns", unit.text) and (ctx.has("prohibition", unit.text) or ctx.has("permission", unit.text))
 
 
+def names_product(text: str, ctx: Context) -> bool:
+    """A sentence that names an AI product ("Harvey, the generative AI platform"; "Zendesk AI")."""
+    from app.critique.applicability import AI_TERMS
+    from app.critique.layout import strip_emphasis
+
+    text = strip_emphasis(text)
+    if ctx.has("generic_tools", text) or not AI_TERMS.search(text) and not ctx.has("tool_words", text):
+        return False
+    generic = ctx.catalogue.vocab_pattern("generic_tool_words")
+    common = ctx.catalogue.vocab_pattern("common_capitals")
+    words = INNER_CAPITAL.findall(text)
+    label = re.match(r"^([A-Z][\w.+-]*(?:\s+[A-Z0-9][\w.+-]*){0,2})\s*[:,(—–-]", text)  # "Harvey: the AI platform ..."
+    if label:
+        words.append(label.group(1))
+    return any(not (generic and generic.fullmatch(w)) and not (common and common.fullmatch(w))
+               and not ctx.has("role_nouns", w) for w in words)
+
+
 def _tool(unit: Unit, ctx: Context) -> bool:
     if isinstance(unit.item, Tool):
         # "ChatGPT — whichever account you have" names no approved instance.
         return is_named_tool(unit.item.name, ctx) and not ctx.has("generic_tools", unit.item.use)
+    if unit.item is None or unit.section == "approved_tools":
+        return _mentions(ctx.named_tools, unit.text) or names_product(unit.text, ctx)
     return _mentions(ctx.named_tools, unit.text)
 
 
@@ -104,9 +135,17 @@ def _system(unit: Unit, ctx: Context) -> bool:
             or bool(INNER_CAPITAL.search(" " + where)))
 
 
+OWNER_LABEL = re.compile(r"^\W*(?:(?:(?:document|sop|process|procedure|policy)\s+)?own(?:er|ed by|ership)|verantwortlich)"
+                         r"\W*[:\-–—]\s*(?P<value>.+)$",
+                         re.I)
+
+
 def _owner(unit: Unit, ctx: Context) -> bool:
     if unit.path == "metadata.owner_name":
         return not ctx.has("placeholder_names", unit.text) and word_count(unit.text) >= 1
+    label = OWNER_LABEL.match(unit.text)
+    if label and not ctx.has("placeholder_names", label.group("value").strip(" .*_")):
+        return True
     return ctx.has("owner_phrases", unit.text)
 
 

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from datetime import date
 
+from app.critique.applicability import Applicability, detect_ai
 from app.critique.catalogue import Catalogue
 from app.critique.checks import CHECKERS
 from app.critique.concrete import Context
+from app.critique.controls import check_required
+from app.critique.document import Document, HeadingMap
 from app.critique.provenance import check_provenance, check_uncited
 from app.critique.units import units_for
 from app.models import SECTION_TITLES, SOP, ChunkRef, Draft, Flag
 
-ALL_CHECKERS = {**CHECKERS, "provenance": check_provenance, "uncited": check_uncited}
+ALL_CHECKERS = {**CHECKERS, "required": check_required, "provenance": check_provenance, "uncited": check_uncited}
 SEVERITY_ORDER = {"blocker": 0, "warning": 1, "info": 2}
 SECTION_ORDER = {name: i for i, name in enumerate(["title", "metadata", *SECTION_TITLES])}
 # Drafting-time findings that stay whatever the text now says.
@@ -34,22 +38,58 @@ def sort_flags(flags: list[Flag]) -> list[Flag]:
     )
 
 
+@dataclass
+class CritiqueResult:
+    """The findings on one SOP, whether the AI rules applied (and why), and how headings were read."""
+
+    flags: list[Flag]
+    applicability: Applicability
+    headings: list[HeadingMap] = field(default_factory=list)
+
+    @property
+    def applies_to_ai(self) -> bool:
+        """Whether the AI-specific rules were run."""
+        return self.applicability.applies_to_ai
+
+
+def critique_document(
+    doc: Document,
+    catalogue: Catalogue,
+    *,
+    today: date | None = None,
+    chunks: dict[str, ChunkRef] | None = None,
+    ai: bool | None = None,
+    by_meaning: bool = True,
+) -> CritiqueResult:
+    """Every finding of the catalogue's rules on ``doc``, with controls searched for anywhere.
+
+    ``ai`` overrides the detection of AI involvement (None: front matter, then the text);
+    ``chunks`` (the drafted SOP's source snapshot) turns on the citation checks;
+    ``by_meaning=False`` leaves the embedding model out (synonyms and patterns only).
+    """
+    from app.critique.meaning import meaning
+
+    applicability = detect_ai(doc, ai)
+    ctx = Context.build(doc.sop, catalogue, today or date.today(), chunks, doc=doc,
+                        model=meaning() if by_meaning else None, ai=applicability)
+    flags: list[Flag] = []
+    for rule in catalogue.rules:
+        if rule.applies_to == "ai" and not applicability.applies_to_ai:
+            continue
+        flags.extend(ALL_CHECKERS[rule.kind](rule, ctx))
+    return CritiqueResult(sort_flags(flags), applicability, list(doc.headings))
+
+
 def critique(
     sop: SOP,
     catalogue: Catalogue,
     *,
     today: date | None = None,
     chunks: dict[str, ChunkRef] | None = None,
+    ai: bool | None = None,
 ) -> list[Flag]:
-    """Every finding of the catalogue's rules on ``sop``.
-
-    ``chunks`` (the drafted SOP's source snapshot) turns on the citation checks.
-    """
-    ctx = Context.build(sop, catalogue, today or date.today(), chunks)
-    flags: list[Flag] = []
-    for rule in catalogue.rules:
-        flags.extend(ALL_CHECKERS[rule.kind](rule, ctx))
-    return sort_flags(flags)
+    """Every finding of the catalogue's rules on ``sop`` (see :func:`critique_document`)."""
+    return critique_document(Document.from_sop(sop), catalogue, today=today, chunks=chunks, ai=ai).flags
 
 
 def _plain(text: str) -> str:

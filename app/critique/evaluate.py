@@ -19,9 +19,9 @@ from pathlib import Path
 import yaml
 
 from app.critique.catalogue import Catalogue
-from app.critique.engine import critique
-from app.critique.parse import load_sop
-from app.models import SOP, Flag
+from app.critique.engine import critique_document
+from app.critique.parse import load_document
+from app.models import Flag
 
 SPEC_SUFFIX = ".docx.yaml"
 EXPECTED_SUFFIX = ".expected.yaml"
@@ -110,14 +110,21 @@ def load_cases(folder: Path, work_dir: Path) -> list[Case]:
     return cases
 
 
-def score(results: dict[str, tuple[Case, list[Flag]]], catalogue: Catalogue) -> Report:
-    """Precision/recall per rule id over the cases (any unexpected rule firing is a false positive)."""
-    per_rule = {rule_id: Score() for rule_id in catalogue.rule_ids}
+def score(results: dict[str, tuple[Case, list[Flag]]], catalogue: Catalogue,
+          severities: tuple[str, ...] | None = None) -> Report:
+    """Precision/recall per rule id over the cases (any unexpected rule firing is a false positive).
+
+    ``severities`` (e.g. ``("blocker", "warning")``) scores only the catalogue rules of those
+    levels: findings and expectations of other rules are left out of the counts.
+    """
+    kept = {r.id for r in catalogue.rules if severities is None or r.severity in severities}
+    per_rule = {rule_id: Score() for rule_id in catalogue.rule_ids if rule_id in kept}
     mistakes: list[str] = []
     blocked: list[str] = []
     for name, (case, flags) in results.items():
         fired = {f.rule for f in flags}
-        for rule_id in fired | case.expect:
+        wanted = fired | case.expect
+        for rule_id in sorted(wanted if severities is None else wanted & kept):
             s = per_rule.setdefault(rule_id, Score())
             if rule_id in fired and rule_id in case.expect:
                 s.tp += 1
@@ -138,8 +145,7 @@ def run(cases: list[Case], catalogue: Catalogue, today: date) -> dict[str, tuple
     """Parse and critique every case."""
     out = {}
     for case in cases:
-        sop: SOP = load_sop(case.path)
-        out[case.name] = (case, critique(sop, catalogue, today=today))
+        out[case.name] = (case, critique_document(load_document(case.path), catalogue, today=today).flags)
     return out
 
 

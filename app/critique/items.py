@@ -100,8 +100,32 @@ def _dash(text: str) -> tuple[str, str] | None:
     return match.group("label").strip(), match.group("value").strip()
 
 
+# "**Class teacher**: open ...", "A **CODEOWNER other than the author** reviews ...": a bold lead-in.
+BOLD_LEAD = re.compile(r"^(?:(?:the|a|an)\s+)?(?:\*\*|__)(?P<actor>[^*_]{2,60}?)(?:\*\*|__)\s*[:,–—-]?\s*(?P<rest>\S.*)$", re.I)
+STEP_NUMBER = re.compile(r"^\s*(?:step\s+)?\d+(?:\.\d+)*[.):]?\s+", re.I)
+# A capitalised name ("Fin", "Vic.ai") followed by a verb in the third person.
+PROPER_SUBJECT = re.compile(r"^(?!(?:The|This|That|These|Each|Every|All|Any|It|If|When|Once|After|Before|No|Someone|"
+                            r"Somebody|Anyone|Everyone|Staff|We|You|They|He|She|Nobody)\b)"
+                            r"(?P<actor>[A-Z][\w.+-]*(?:\s+[A-Z][\w.+-]*){0,2})\s+(?:(?:also|then|now|only|still|\w+ly)\s+)?"
+                            r"(?!(?:is|are|was|were|has)\b)[a-z]+s\b")
+MAX_BOLD_ACTOR_WORDS = 6
+# German: "Die Fachlehrkraft erstellt ...", "Der IT-Service prüft ...".
+GERMAN_SUBJECT = re.compile(r"^(?:(?:[Dd]ie|[Dd]er|[Dd]as)\s+(?P<actor>(?:[a-zäöüß]+e\s+)?[A-ZÄÖÜ][\wäöüß-]+)\s+(?=[a-zäöüß]+t\b)"
+                            r"|(?:[Zz]wei|[Dd]rei|[Bb]eide|[Dd]ie)\s+(?P<many>(?:[a-zäöüß]+e\s+)?[A-ZÄÖÜ][\wäöüß-]+)\s+"
+                            r"(?=[a-zäöüß]+en\b))")
+
+
 def split_actor(text: str, roles: list[str], layout: Layout) -> tuple[str, str]:
-    """``"Team Lead: check X"`` / ``"The Team Lead checks X"`` -> ``("Team Lead", ...)``; else ``("", text)``."""
+    """``"Team Lead: check X"`` / ``"The Team Lead checks X"`` -> ``("Team Lead", ...)``; else ``("", text)``.
+
+    Also read: a leading step number ("4.1 The Analyst checks"), a bold lead-in
+    ("**Class teacher**: open ..."), an actor with a qualifier ("The engineering manager of
+    the affected service reviews"), and a product name acting ("Fin answers ...").
+    """
+    text = STEP_NUMBER.sub("", text, count=1)
+    bold = BOLD_LEAD.match(text.strip())
+    if bold and len(bold.group("actor").split()) <= MAX_BOLD_ACTOR_WORDS and not bold.group("actor").rstrip().endswith("."):
+        return bold.group("actor").strip(" :"), bold.group("rest")
     plain = strip_emphasis(text)
     pair = split_label(plain) or _dash(plain)
     if pair and re.match(r"step\s*\d+", pair[0], re.I):
@@ -115,7 +139,26 @@ def split_actor(text: str, roles: list[str], layout: Layout) -> tuple[str, str]:
         actor, rest = _subject(plain[start:], roles, layout)
         if actor:
             return actor, rest if start == 0 else plain
-    return "", text
+    german = GERMAN_SUBJECT.match(plain)
+    if german:
+        return german.group("actor") or german.group("many"), plain[german.end():]
+    proper = PROPER_SUBJECT.match(plain)
+    if proper:
+        return proper.group("actor"), plain[proper.end("actor"):].strip()
+    qualified = _qualified_subject(plain, layout)
+    return qualified if qualified else ("", text)
+
+
+def _qualified_subject(text: str, layout: Layout) -> tuple[str, str] | None:
+    """"The engineering manager of the affected service reviews ..." -> the actor phrase and the rest."""
+    words = text.split()
+    for i, word in enumerate(words[:4]):
+        if layout.actor_nouns.fullmatch(word.strip(",").lower()):
+            for j in range(i + 1, min(len(words), i + 7)):
+                if re.fullmatch(r"[a-z]+s", words[j]) and words[j] not in ("is", "was", "has", "as", "its", "this"):
+                    return " ".join(words[:j]), " ".join(words[j:])
+            return None
+    return None
 
 
 def _subject(text: str, roles: list[str], layout: Layout) -> tuple[str, str]:

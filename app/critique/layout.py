@@ -42,11 +42,20 @@ class Layout:
     actor_nouns: re.Pattern[str]
 
     def section_for(self, heading: str) -> str | None:
-        """The template section a heading names, or None."""
+        """The template section a heading names (exact synonym, else keyword), or None."""
+        return self.synonym_section(heading) or self.keyword_section(heading)
+
+    def synonym_section(self, heading: str) -> str | None:
+        """The section whose synonym list holds the heading exactly, or None."""
         key = normalise(heading)
         for name, synonyms in self.sections.items():
             if key in synonyms:
                 return name
+        return None
+
+    def keyword_section(self, heading: str) -> str | None:
+        """The section of the first keyword pattern the heading matches, or None."""
+        key = normalise(heading)
         for name, pattern in self.keywords:
             if pattern.search(key):
                 return name

@@ -25,7 +25,8 @@ def test_complete_file_exits_zero_with_json_flags(services):
                     "--today", "2026-11-27")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert set(data) == {"flags"}
+    assert set(data) == {"flags", "applies_to_ai", "ai_evidence", "ai_decided_by", "headings"}
+    assert data["applies_to_ai"] is True and data["ai_evidence"]
     for flag in data["flags"]:
         assert set(flag) == {"rule", "severity", "section", "message", "evidence", "suggestion"}
         assert flag["severity"] != "blocker"
@@ -97,3 +98,28 @@ def test_text_output_explains_each_finding(services):
     text = " ".join(result.stdout.split())  # rich wraps long lines
     assert "blocker: 1" in text and "BLOCKER missing-human-review" in text
     assert 'evidence: Step 2 (no actor): "Someone checks the themes' in text
+
+
+def test_folder_report_counts_rules_and_writes_html_and_json(services, tmp_path):
+    for name in ("01-meeting-summary-canonical.md", "11-survey-analysis-minimal.md"):
+        shutil.copy(LABELLED / name, tmp_path / name)
+    out = tmp_path / "out"
+    result = invoke(services, str(tmp_path), "--today", "2026-11-27", "--report", str(out / "report.html"))
+    assert result.exit_code == 1
+    assert "Findings per rule" in result.output and "missing-approved-tool" in result.output
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "<h2>Per rule</h2>" in page and "11-survey-analysis-minimal.md" in page
+    invoke(services, str(tmp_path), "--today", "2026-11-27", "--report", str(out / "report.json"))
+    data = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert data["summary"]["per_rule"]["missing-approved-tool"] == {"findings": 1, "files": 1}
+    assert data["summary"]["files_applying_ai_rules"] == 2
+    assert all("applies_to_ai" in f and "ai_evidence" in f for f in data["files"])
+
+
+def test_no_ai_switch_leaves_the_ai_rules_out(services):
+    path = str(LABELLED / "11-survey-analysis-minimal.md")
+    with_ai = {f["rule"] for f in json.loads(invoke(services, path, "--format", "json").stdout)["flags"]}
+    data = json.loads(invoke(services, path, "--format", "json", "--no-ai").stdout)
+    without = {f["rule"] for f in data["flags"]}
+    assert "missing-approved-tool" in with_ai and "missing-approved-tool" not in without
+    assert data["applies_to_ai"] is False and data["ai_decided_by"] == "caller"
