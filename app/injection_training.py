@@ -31,7 +31,7 @@ LABELLED = REPO / "tests" / "privacy" / "labelled"
 EXAMPLES = REPO / "examples"
 FOLDS = 5
 GATE_RECALL = 0.97  # share of training attacks the wording gate lets through (cross-validated)
-THRESHOLD = 0.9
+THRESHOLD = 0.85
 
 
 @dataclass
@@ -42,6 +42,20 @@ class Unit:
     label: int
     row: int  # which labelled row (or note passage) it came from, for folds
     goal: str = ""
+    lookalike: bool = False  # a benign passage written to look like an attack
+
+
+LOOKALIKE_SHARE = 0.5  # of the benign weight: look-alikes are few but they are what is hard
+
+
+def unit_weights(units: list[Unit]) -> "np.ndarray":
+    """Within-class weights: look-alikes carry LOOKALIKE_SHARE of the benign weight."""
+    import numpy as np
+
+    look = np.array([u.lookalike for u in units])
+    neg = np.array([u.label == 0 for u in units])
+    n_look, n_rest = max(1, (look & neg).sum()), max(1, (~look & neg).sum())
+    return np.where(~neg, 1.0, np.where(look, LOOKALIKE_SHARE / n_look, (1 - LOOKALIKE_SHARE) / n_rest) * neg.sum())
 
 
 def load_rows(paths: list[Path]) -> list[dict]:
@@ -50,8 +64,9 @@ def load_rows(paths: list[Path]) -> list[dict]:
 
 
 def training_files() -> list[Path]:
-    """The labelled files the shipped model is trained on."""
-    return sorted(LABELLED.glob("train-*.jsonl"))
+    """The labelled files the shipped model is trained on: our own (``train-*``) and blind batch A,
+    used for tuning only after its blind score was recorded (batch B is never trained on)."""
+    return [*sorted(LABELLED.glob("train-*.jsonl")), LABELLED / "blind-a.jsonl"]
 
 
 def data_sha256(paths: list[Path]) -> str:
@@ -83,15 +98,18 @@ class Sparse:
         return np.bincount(self.cols, weights=g[self.row_of], minlength=self.shape[1])
 
 
-def fit_logistic(x, y: "np.ndarray", l2: float, steps: int = 400, lr: float = 0.1) -> tuple["np.ndarray", float]:  # type: ignore[no-untyped-def]
+def fit_logistic(x, y: "np.ndarray", l2: float, steps: int = 400, lr: float = 0.1,  # type: ignore[no-untyped-def]
+                 weights: "np.ndarray | None" = None) -> tuple["np.ndarray", float]:
     """Weights and bias of an L2-regularised logistic regression, both classes weighted equally.
 
-    ``x`` is a dense array or a :class:`Sparse` matrix.
+    ``x`` is a dense array or a :class:`Sparse` matrix; ``weights`` (optional) weigh samples
+    within their class.
     """
     import numpy as np
 
     w, b = np.zeros(x.shape[1]), 0.0
-    sample = np.where(y == 1, 0.5 / max(1, y.sum()), 0.5 / max(1, (1 - y).sum()))
+    within = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
+    sample = within * np.where(y == 1, 0.5 / within[y == 1].sum(), 0.5 / within[y == 0].sum())
     m_w, v_w, m_b, v_b = np.zeros_like(w), np.zeros_like(w), 0.0, 0.0
     for t in range(1, steps + 1):  # Adam
         p = 1.0 / (1.0 + np.exp(-(x @ w + b)))
@@ -129,8 +147,9 @@ def _fit_pair(units: list[Unit], vectors: "np.ndarray") -> tuple[_Wording, tuple
     texts = [u.text for u in units]
     y = np.array([u.label for u in units], dtype=float)
     wording = _Wording(texts)
-    lex = fit_logistic(wording.matrix(texts), y, LEX_L2)
-    emb = fit_logistic(vectors.astype(float), y, EMB_L2, steps=600)
+    weights = unit_weights(units)
+    lex = fit_logistic(wording.matrix(texts), y, LEX_L2, weights=weights)
+    emb = fit_logistic(vectors.astype(float), y, EMB_L2, steps=600, weights=weights)
     return wording, lex, emb
 
 
@@ -159,7 +178,7 @@ def build_units(rows: list[dict], note_texts: list[str]) -> list[Unit]:
         if row["label"] == "attack":
             units.append(Unit(" ".join(parts), 1, n, row.get("goal", "")))
         else:
-            units += [Unit(p, 0, n) for p in parts]
+            units += [Unit(p, 0, n, lookalike=row.get("style") != "handbook") for p in parts]
     base = len(rows)
     for m, text in enumerate(note_texts):
         units += [Unit(p.text, 0, base + m) for p in passages(text)]
@@ -195,7 +214,8 @@ def train(paths: list[Path], embed: Embed) -> tuple[SemanticModel, dict]:
     vectors = embed([u.text for u in units])
     y = np.array([u.label for u in units])
     lex_oof, emb_oof = out_of_fold(units, vectors)
-    stack_w, stack_b = fit_logistic(np.c_[lex_oof, emb_oof], y.astype(float), 1e-4, steps=800, lr=0.05)
+    stack_w, stack_b = fit_logistic(np.c_[lex_oof, emb_oof], y.astype(float), 1e-4, steps=800, lr=0.05,
+                                    weights=unit_weights(units))
     gate = float(np.quantile(lex_oof[y == 1], 1 - GATE_RECALL))
     wording, lex, emb = _fit_pair(units, vectors)
     positives = np.where(y == 1)[0]
