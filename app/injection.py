@@ -176,21 +176,34 @@ _KIND_MESSAGES = {
 }
 
 
-def to_flags(findings: list[InjectionFinding]) -> list[Flag]:
-    """Critique flags (rule ``prompt-injection``) that ask the reviewer to check each source."""
+def _sections_fed(chunk_id: str, by_section: dict[str, list[str]] | None) -> list[str]:
+    """The draft sections whose evidence held ``chunk_id`` (``["sources"]`` when none is known)."""
+    fed = [section for section, ids in (by_section or {}).items() if chunk_id in ids]
+    return fed or ["sources"]
+
+
+def to_flags(findings: list[InjectionFinding], by_section: dict[str, list[str]] | None = None) -> list[Flag]:
+    """Critique flags (rule ``prompt-injection``) that ask the reviewer to check each source.
+
+    With ``by_section`` (section -> the chunk ids it was drafted from), a finding is flagged on
+    every section its chunk fed, so the reviewer sees the passage and why it was flagged next
+    to the text it could have steered; otherwise on ``sources``.
+    """
     return [
         Flag(
             rule="prompt-injection",
             severity="warning",
-            section="sources",
-            message=_KIND_MESSAGES.get(f.kind, "Source text looks like a prompt-injection attempt."),
+            section=section,
+            message=_KIND_MESSAGES.get(f.kind, "Source text looks like a prompt-injection attempt.")
+            + (f" It {f.reason}." if f.reason else ""),
             evidence=f"{f.chunk_id}: {f.excerpt}" if f.chunk_id else f.excerpt,
             suggestion=(
                 f"Open source chunk {f.chunk_id or '(unknown)'} and check who wrote it and why; remove the text "
-                "from the source or confirm it is harmless, then check the draft sections that cite it."
+                "from the source or confirm it is harmless, and check that this section does not follow it."
             ),
         )
         for f in findings
+        for section in _sections_fed(f.chunk_id, by_section)
     ]
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.injection_semantic import MODEL_PATH, Embed, SemanticModel
+from app.injection_semantic import GOAL_REASONS, MODEL_PATH, Embed, SemanticModel
 from app.injection_text import passages, words
 
 if TYPE_CHECKING:
@@ -56,6 +56,24 @@ def unit_weights(units: list[Unit]) -> "np.ndarray":
     neg = np.array([u.label == 0 for u in units])
     n_look, n_rest = max(1, (look & neg).sum()), max(1, (~look & neg).sum())
     return np.where(~neg, 1.0, np.where(look, LOOKALIKE_SHARE / n_look, (1 - LOOKALIKE_SHARE) / n_rest) * neg.sum())
+
+
+_GOAL_WORDS = (  # free-text goals of the blind batches, folded into the scanner's goals (first match wins)
+    ("exfiltration", ("exfil", "send", "e-mail", "leak", "reveal", "print", "dump", "harvest", "extract")),
+    ("role_play", ("impersonat", "role", "on behalf")),
+    ("override", ("override", "supersede", "ignore", "hijack", "system", "developer")),
+    ("omit_control", ("omit", "remove", "drop", "skip", "soften", "weaken", "hide")),
+    ("approval", ("approv", "sign", "final")),
+    ("skip_review", ("review", "check")),
+)
+
+
+def goal_of(goal: str) -> str:
+    """One of :data:`app.injection_semantic.GOAL_REASONS` for a labelled row's goal."""
+    if goal in GOAL_REASONS:
+        return goal
+    text = goal.lower()
+    return next((name for name, keys in _GOAL_WORDS if any(k in text for k in keys)), "planted_claim")
 
 
 def load_rows(paths: list[Path]) -> list[dict]:
@@ -176,7 +194,7 @@ def build_units(rows: list[dict], note_texts: list[str]) -> list[Unit]:
     for n, row in enumerate(rows):
         parts = [p.text for p in passages(row["text"])] or [row["text"]]
         if row["label"] == "attack":
-            units.append(Unit(" ".join(parts), 1, n, row.get("goal", "")))
+            units.append(Unit(" ".join(parts), 1, n, goal_of(row.get("goal", ""))))
         else:
             units += [Unit(p, 0, n, lookalike=row.get("style") != "handbook") for p in parts]
     base = len(rows)
@@ -198,7 +216,7 @@ def sharpen_attacks(rows: list[dict], units: list[Unit], model: tuple, embed: Em
             vectors = embed(parts)
             lex, emb = _logits(*model, parts, vectors)
             parts = [parts[int(np.argmax(lex + emb))]]
-        out.append(Unit(parts[0], 1, n, row.get("goal", "")))
+        out.append(Unit(parts[0], 1, n, goal_of(row.get("goal", ""))))
     return out
 
 
