@@ -131,20 +131,23 @@ def score_texts(texts: list[str], embed: Embed, model: SemanticModel | None = No
     import numpy as np
 
     model = model or shipped_model()
-    candidates: list[tuple[int, Passage, float]] = []
+    wording: dict[str, float] = {}  # chunks overlap: a passage seen twice is scored once
+    candidates: list[tuple[int, Passage]] = []
     for n, text in enumerate(texts):
         for passage in passages(text):
-            lex = model.wording_logit(passage.text)
-            if lex >= model.gate:
-                candidates.append((n, passage, lex))
+            if passage.text not in wording:
+                wording[passage.text] = model.wording_logit(passage.text)
+            if wording[passage.text] >= model.gate:
+                candidates.append((n, passage))
     found: list[list[SemanticHit]] = [[] for _ in texts]
     if not candidates:
         return found
-    vectors = np.asarray(embed([p.text for _, p, _ in candidates]), dtype=np.float32)
-    probs = model.combined(np.array([lex for _, _, lex in candidates]), model.meaning_logits(vectors))
-    hits = [i for i, p in enumerate(probs) if p >= model.threshold]
-    goals = model.goals(vectors[hits]) if hits else []
-    for i, goal in zip(hits, goals):
-        n, passage, _ = candidates[i]
-        found[n].append(SemanticHit(passage, float(probs[i]), goal))
+    unique = list(dict.fromkeys(p.text for _, p in candidates))
+    vectors = np.asarray(embed(unique), dtype=np.float32)
+    probs = model.combined(np.array([wording[t] for t in unique]), model.meaning_logits(vectors))
+    flagged = {t: i for i, t in enumerate(unique) if probs[i] >= model.threshold}
+    goals = dict(zip(flagged, model.goals(vectors[list(flagged.values())]))) if flagged else {}
+    for n, passage in candidates:
+        if passage.text in flagged:
+            found[n].append(SemanticHit(passage, float(probs[flagged[passage.text]]), goals[passage.text]))
     return found

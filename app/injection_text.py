@@ -137,8 +137,10 @@ def words(text: str) -> list[str]:
     """Lower-case, accent-free words of ``text`` with their bigrams (``a b``) appended."""
     text = _URL.sub(" urltoken ", text)
     text = _EMAIL.sub(" emailtoken ", text)
-    folded = unicodedata.normalize("NFKD", text.lower())
-    plain = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    plain = text.lower()
+    if not plain.isascii():
+        folded = unicodedata.normalize("NFKD", plain)
+        plain = "".join(ch for ch in folded if not unicodedata.combining(ch))
     tokens = _WORD.findall(plain)
     cues = cue_words(" ".join(_SPACES.sub(" ", plain).split()))
     pairs = [f"{a}+{b}" for i, a in enumerate(cues) for b in cues[i + 1:]]
