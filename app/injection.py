@@ -3,8 +3,11 @@
 Source notes are written by many people and may be pasted from the web, so they are data,
 never instructions. :func:`scan` flags text that tries to steer the model (override its
 instructions, force an approval, play a role, send data out, or hide text from the
-reviewer); :func:`to_flags` turns findings into critique flags for the reviewer;
-:func:`fence` wraps a chunk so that it cannot close its own fence in the prompt.
+reviewer) by exact patterns; :func:`scan_chunks` adds the findings by meaning of
+:mod:`app.injection_semantic` (text that talks to the model or steers the draft, in any
+wording); :func:`to_flags` turns findings into critique flags for the reviewer, next to the
+sections each chunk fed; :func:`fence` wraps a chunk so that it cannot close its own fence in
+the prompt.
 """
 
 from __future__ import annotations
@@ -13,9 +16,14 @@ import hashlib
 import re
 import unicodedata
 
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel
 
 from app.models import Flag
+
+if TYPE_CHECKING:
+    from app.injection_semantic import Embed
 
 _I = re.IGNORECASE
 _ANY = r"(?:all|any|the|your|these|those|every|everything|anything|of|my|our)"
@@ -88,22 +96,23 @@ class InjectionFinding(BaseModel):
     chunk_id: str
     kind: str
     excerpt: str
+    reason: str = ""
 
 
-def _excerpt(text: str, start: int, end: int) -> str:
+def _excerpt(text: str, start: int, end: int, context: int = 20, limit: int = 2 * _EXCERPT_CHARS) -> str:
     """The match with a little context, invisible characters made visible, on one line."""
-    lo, hi = max(0, start - 20), min(len(text), max(end, start + 1) + 20)
+    lo, hi = max(0, start - context), min(len(text), max(end, start + 1) + context)
     snippet = text[lo:hi]
-    if len(snippet) > 2 * _EXCERPT_CHARS:
-        snippet = snippet[: 2 * _EXCERPT_CHARS] + "…"
+    if len(snippet) > limit:
+        snippet = snippet[:limit] + "…"
     visible = "".join(
         f"<U+{ord(ch):04X}>" if unicodedata.category(ch) == "Cf" else ch for ch in snippet
     )
     return " ".join(visible.split())
 
 
-def scan(text: str, chunk_id: str = "") -> list[InjectionFinding]:
-    """Suspected prompt-injection attempts in ``text`` (at most one finding per kind and place)."""
+def _pattern_hits(text: str) -> list[tuple[int, str, int]]:
+    """``(start, kind, end)`` of every pattern match, in order."""
     hits: list[tuple[int, str, int]] = []
     for kind, patterns in _PATTERNS.items():
         for pattern in patterns:
@@ -112,14 +121,49 @@ def scan(text: str, chunk_id: str = "") -> list[InjectionFinding]:
         body = m.group(1)
         if _ADDRESSES_MODEL.search(body) or any(p.search(body) for ps in _PATTERNS.values() for p in ps):
             hits.append((m.start(), "hidden_text", m.end()))
+    return sorted(hits)
+
+
+def _findings(text: str, chunk_id: str, hits: list[tuple[int, str, int]]) -> list[InjectionFinding]:
     findings: list[InjectionFinding] = []
     seen: set[tuple[str, str]] = set()
-    for start, kind, end in sorted(hits):
+    for start, kind, end in hits:
         excerpt = _excerpt(text, start, end)
         if (kind, excerpt) not in seen:
             seen.add((kind, excerpt))
             findings.append(InjectionFinding(chunk_id=chunk_id, kind=kind, excerpt=excerpt))
     return findings
+
+
+def scan(text: str, chunk_id: str = "") -> list[InjectionFinding]:
+    """Suspected prompt-injection attempts in ``text`` found by pattern (one finding per kind and place)."""
+    return _findings(text, chunk_id, _pattern_hits(text))
+
+
+_PASSAGE_CHARS = 240
+
+
+def scan_chunks(chunks: dict[str, str], embed: "Embed | None" = None) -> list[InjectionFinding]:
+    """Pattern findings of every chunk, plus findings by meaning when ``embed`` is given.
+
+    A passage that a pattern already caught is not reported again by meaning; a finding by
+    meaning shows the whole passage (up to 240 characters) and why it was flagged.
+    """
+    from app.injection_semantic import score_texts
+
+    ids = list(chunks)
+    spans = {cid: _pattern_hits(chunks[cid]) for cid in ids}
+    found = {cid: _findings(chunks[cid], cid, spans[cid]) for cid in ids}
+    if embed is not None:
+        for cid, hits in zip(ids, score_texts([chunks[cid] for cid in ids], embed)):
+            for hit in hits:
+                p = hit.passage
+                if any(start < p.end and p.start < end for start, _, end in spans[cid]):
+                    continue
+                found[cid].append(InjectionFinding(
+                    chunk_id=cid, kind="model_instruction", reason=hit.reason,
+                    excerpt=_excerpt(chunks[cid], p.start, p.end, context=0, limit=_PASSAGE_CHARS)))
+    return [f for cid in ids for f in found[cid]]
 
 
 _KIND_MESSAGES = {
@@ -128,24 +172,38 @@ _KIND_MESSAGES = {
     "role_play": "Source text tries to give the model a new role or fake a chat turn.",
     "exfiltration": "Source text asks for data to be sent to an outside address.",
     "hidden_text": "Source contains text hidden from a human reader.",
+    "model_instruction": "Source text reads like an instruction to the model, not a fact about the task.",
 }
 
 
-def to_flags(findings: list[InjectionFinding]) -> list[Flag]:
-    """Critique flags (rule ``prompt-injection``) that ask the reviewer to check each source."""
+def _sections_fed(chunk_id: str, by_section: dict[str, list[str]] | None) -> list[str]:
+    """The draft sections whose evidence held ``chunk_id`` (``["sources"]`` when none is known)."""
+    fed = [section for section, ids in (by_section or {}).items() if chunk_id in ids]
+    return fed or ["sources"]
+
+
+def to_flags(findings: list[InjectionFinding], by_section: dict[str, list[str]] | None = None) -> list[Flag]:
+    """Critique flags (rule ``prompt-injection``) that ask the reviewer to check each source.
+
+    With ``by_section`` (section -> the chunk ids it was drafted from), a finding is flagged on
+    every section its chunk fed, so the reviewer sees the passage and why it was flagged next
+    to the text it could have steered; otherwise on ``sources``.
+    """
     return [
         Flag(
             rule="prompt-injection",
             severity="warning",
-            section="sources",
-            message=_KIND_MESSAGES.get(f.kind, "Source text looks like a prompt-injection attempt."),
+            section=section,
+            message=_KIND_MESSAGES.get(f.kind, "Source text looks like a prompt-injection attempt.")
+            + (f" It {f.reason}." if f.reason else ""),
             evidence=f"{f.chunk_id}: {f.excerpt}" if f.chunk_id else f.excerpt,
             suggestion=(
                 f"Open source chunk {f.chunk_id or '(unknown)'} and check who wrote it and why; remove the text "
-                "from the source or confirm it is harmless, then check the draft sections that cite it."
+                "from the source or confirm it is harmless, and check that this section does not follow it."
             ),
         )
         for f in findings
+        for section in _sections_fed(f.chunk_id, by_section)
     ]
 
 

@@ -85,10 +85,11 @@ def _restore(value: Any, counter: "RedactionCounter") -> Any:
     return counter.restore(value) if isinstance(value, str) else value
 
 
-def _injection_flags(evidence: Evidence) -> list[Flag]:
-    from app.injection import scan, to_flags
+def _injection_flags(evidence: Evidence, embed: Any = None) -> list[Flag]:
+    from app.injection import scan_chunks, to_flags
 
-    return to_flags([f for cid, ref in evidence.chunks.items() for f in scan(ref.text, cid)])
+    findings = scan_chunks({cid: ref.text for cid, ref in evidence.chunks.items()}, embed)
+    return to_flags(findings, evidence.by_section)
 
 
 def _references(sop: SOP, chunks: dict[str, ChunkRef]) -> list[Statement]:
@@ -154,7 +155,7 @@ def draft_sop(services: "Services", task: str, *, sections: list[str] | None = N
     flags += repair_citations(sop, evidence.chunks, evidence.by_section)
     sop.references = _references(sop, evidence.chunks)
     flags += verify_sop(sop, evidence.chunks, services.index.embed)
-    flags += _no_evidence_flags(evidence, specs) + _injection_flags(evidence)
+    flags += _no_evidence_flags(evidence, specs) + _injection_flags(evidence, services.index.embed)
     draft = Draft(draft_id=draft_id, task=task, sop=sop, evidence=evidence.by_section, chunks=evidence.chunks,
                   flags=_dedupe(flags), redactions=redactions, provider=services.llm.provider, model=services.llm.model_name,
                   duration_s=round(time.perf_counter() - started, 2))
@@ -196,7 +197,7 @@ def regenerate_section(services: "Services", draft_id: str, section: str, *, ide
     notes = [f for f in repair_citations(sop, chunks, fresh.by_section) if f.section == section]
     sop.references = _references(sop, chunks)
     section_flags = notes + [f for f in verify_sop(sop, chunks, services.index.embed) if f.section == section]
-    new_flags = kept + flags + section_flags + _no_evidence_flags(fresh, [spec]) + _injection_flags(fresh)
+    new_flags = kept + flags + section_flags + _no_evidence_flags(fresh, [spec]) + _injection_flags(fresh, services.index.embed)
     updated = draft.model_copy(update={
         "sop": sop, "chunks": chunks, "flags": _dedupe(new_flags),
         "evidence": draft.evidence | fresh.by_section, "redactions": draft.redactions + redactions,
