@@ -8,6 +8,7 @@ import pytest
 from registry_helpers import complete_sop, make_draft
 
 from app.auth.accounts import AuthError, PermissionDenied
+from app.models import Flag
 from app.registry.errors import ApprovalError, WorkflowError
 from app.registry.signoff import OidcProof, PasswordProof
 from app.registry.store import utcnow
@@ -113,8 +114,11 @@ def test_an_edit_after_review_needs_a_new_review(services, team):
 
 
 def test_blockers_stop_approval_until_waived_by_a_reviewer(services, team):
-    sop = complete_sop().model_copy(update={"human_review": []})
-    _submitted(services, team, sop=sop)
+    injection = Flag(rule="prompt-injection", severity="blocker", section="steps",
+                     message="Source text tried to instruct the model.", evidence="ignore previous instructions")
+    draft = make_draft(sop=complete_sop()).model_copy(update={"flags": [injection]})
+    services.signoff.create_draft(team.author, draft)
+    services.signoff.submit(team.author, "d-0001", owner_login="dana")
     with pytest.raises(ApprovalError, match="unresolved blocker"):
         _approve(services, team.approver)
     flag = next(f for f in services.signoff.blockers(services.store.get_draft("d-0001")))
