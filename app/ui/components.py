@@ -11,7 +11,7 @@ import logging
 import re
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import streamlit as st
 
@@ -19,13 +19,18 @@ from app.settings import Settings
 from app.ui.resources import ModelWarmup
 from app.ui.state import UIState
 
-# Every ASCII punctuation character may be backslash-escaped in CommonMark; escaping them
-# all also defuses Streamlit's extensions (``:red[...]`` directives, ``$`` maths).
-PAGES = Path(__file__).resolve().parent / "pages"  # the page scripts run by st.navigation
-SOURCES_PAGE, DRAFT_PAGE, REVIEW_PAGE, REGISTRY_PAGE = (
-    PAGES / f"{name}.py" for name in ("sources", "draft", "review", "registry")
+if TYPE_CHECKING:
+    from app.auth.accounts import Identity
+
+# Not "pages/": Streamlit would then also serve every script there by URL, bypassing the sign-in in
+# app/ui/shell.py (its automatic multipage mode runs a pages/ folder next to the entry script).
+PAGES = Path(__file__).resolve().parent / "page_scripts"  # the page scripts run by st.navigation
+SOURCES_PAGE, DRAFT_PAGE, REVIEW_PAGE, REGISTRY_PAGE, LOGIN_PAGE = (
+    PAGES / f"{name}.py" for name in ("sources", "draft", "review", "registry", "login")
 )
 
+# Every ASCII punctuation character may be backslash-escaped in CommonMark; escaping them
+# all also defuses Streamlit's extensions (``:red[...]`` directives, ``$`` maths).
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$&=^\"'%@;,?/])")
 
 
@@ -117,12 +122,11 @@ def provider_line(settings: Settings) -> str:
     return f":material/public: Model **{name}**: remote; source text is sent with policy **{privacy.remote_policy}**."
 
 
-def current_name(state: UIState) -> str:
-    """The user's name inside a callback (which runs before the name field is drawn again)."""
-    name = str(st.session_state.get("reviewer", state.reviewer)).strip()
-    if not name:
-        raise ValueError("enter your name at the top of the page first")
-    return name
+def signed_in(state: UIState) -> "Identity":
+    """The signed-in identity of this session (pages are only drawn for a signed-in user)."""
+    if state.identity is None:
+        raise PermissionError("sign in first")
+    return state.identity
 
 
 def form_action(state: UIState, form: str, action: str, fn: Callable[..., None], *args: object) -> None:
@@ -145,10 +149,3 @@ def form_note(state: UIState, form: str) -> None:
         show_error(message)
     elif level:
         getattr(st, level)(escape_markdown(message))
-
-
-def name_input(state: UIState, label: str) -> str:
-    """The user's name, remembered for the session across pages (widget key ``reviewer``)."""
-    st.session_state.setdefault("reviewer", state.reviewer)  # widget values are dropped on page change
-    state.reviewer = st.text_input(label, key="reviewer", placeholder="First and last name").strip()
-    return state.reviewer

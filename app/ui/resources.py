@@ -96,6 +96,12 @@ def _cached_builders():
     return services, warmup
 
 
+@functools.cache
+def pending_signatures() -> dict:
+    """user id -> :class:`app.ui.state.PendingSignature`, for this process (survives OIDC redirects)."""
+    return {}
+
+
 def get_services(settings: Settings) -> Services:
     """The process-wide :class:`Services` for ``settings`` (built once, closed on release)."""
     return _cached_builders()[0](settings_fingerprint(settings), settings)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
+    from app.auth.accounts import Identity
     from app.models import Flag
     from app.services import Services
     from app.settings import Settings
@@ -41,12 +42,27 @@ class IngestRow:
 
 
 @dataclass
+class PendingSignature:
+    """A signature asked for but waiting for the signer's fresh OIDC login to come back.
+
+    Kept per process (``app.ui.resources.pending_signatures``), not in the session: the
+    provider's redirect starts a new Streamlit session.
+    """
+
+    draft_id: str
+    version: int
+    meaning: str
+    requested_at: Any  # datetime (UTC) the signer asked to sign
+
+
+@dataclass
 class UIState:
     """Per-session state: what is open, what was last done, and memoised results."""
 
     context: AppContext | None = field(default=None, repr=False)
+    identity: "Identity | None" = field(default=None, repr=False)  # the signed-in user (never a typed name)
+    last_seen: float = 0.0  # time.monotonic() of the last run, for the idle timeout
     draft_id: str | None = None
-    reviewer: str = ""  # the person using this session: author of drafts, edits and waivers
     ingest_rows: list[IngestRow] = field(default_factory=list)
     ingest_summary: str = ""
     search: tuple[str, list[Any]] | None = None

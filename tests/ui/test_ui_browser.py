@@ -1,25 +1,31 @@
 """The real thing: ``streamlit run`` on a free loopback port, driven by Debian's Chromium.
 
-Ingests a notes folder, drafts with the fake provider, approves, exports, downloads the
-Markdown and checks the exported file carries the approval metadata. With
-``SOPDRAFT_SCREENSHOTS=1`` it also saves a screenshot of each page to docs/screenshots/.
+Local accounts: the author signs in, ingests a notes folder, drafts with the fake provider and
+submits to the owner; the owner signs in from a second browser, re-enters her password to
+approve, and exports. OIDC: a real OpenID provider (``oidc-provider-mock``) on loopback; the
+signer logs in through it and must log in there again before the signature is made.
+With ``SOPDRAFT_SCREENSHOTS=1`` it also saves screenshots to docs/screenshots/.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import shutil
 import subprocess
+import sys
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
 from app.services import Services
 from app.settings import Settings
 from tests.support.net import free_port, running_server
-from tests.ui.ui_helpers import MEETING_NOTES, OWNER, TASK, clear_blockers
+from tests.support.people import add_team, password
+from tests.ui.ui_helpers import MEETING_NOTES, OWNER, OWNER_LOGIN, TASK, WAIVER_REASON
 
 pytestmark = pytest.mark.browser
 
@@ -29,107 +35,267 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SLOW = 120_000  # ms: drafting on a busy 2-core machine
+OIDC_USER = {"sub": "lee-chen", "email": "lee@example.org", "name": "Lee Chen"}
 
 
-@pytest.fixture
-def server(ui_env: Settings):
-    """``streamlit run app/ui/app.py`` as ``sopdraft ui`` starts it, on a free loopback port."""
+@contextmanager
+def streamlit_server(settings: Settings, cwd: Path, extra_env: dict[str, str] | None = None,
+                     port: int | None = None) -> Iterator[str]:
+    """``streamlit run app/ui/app.py`` as ``sopdraft ui`` starts it, on loopback, in ``cwd``.
+
+    ``cwd`` is where Streamlit looks for ``.streamlit/secrets.toml``; ``port`` (default: a free
+    one) must be given when those secrets name the app's redirect URI.
+    """
     from app.cli.ui_cmd import streamlit_command
 
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run 'make browser-deps'")
-    port = free_port()
-    command = streamlit_command(port, "127.0.0.1", ui_env.ingest.max_file_mb)
-    with running_server(command, port, "/_stcore/health", cwd=REPO, env=dict(os.environ),
+    port = port or free_port()
+    command = streamlit_command(port, "127.0.0.1", settings.ingest.max_file_mb)
+    env = {**os.environ, **(extra_env or {})}
+    with running_server(command, port, "/_stcore/health", cwd=cwd, env=env,
                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as url:
         yield url
 
 
 @pytest.fixture
-def page(server: str):
-    """A Chromium page (Debian's build; Playwright's own browsers cannot be downloaded here)."""
+def people(ui_env: Settings):
+    """The team's accounts in the server's store (created before the server starts)."""
+    services = Services(ui_env)
+    try:
+        add_team(services)
+    finally:
+        services.close()
+    return ui_env
+
+
+@pytest.fixture
+def browser():
+    """Debian's Chromium through Playwright (Playwright's own browsers cannot be downloaded here)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        tab = browser.new_page(viewport={"width": 1440, "height": 1200}, accept_downloads=True)
-        tab.set_default_timeout(30_000)
-        tab.goto(server)
-        yield tab
-        browser.close()
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
 
 
-def _shot(page, name: str) -> None:  # noqa: ANN001 - playwright Page
+def open_tab(browser, url: str):  # noqa: ANN001, ANN201 - playwright Browser -> Page
+    """A page in a new browser context (its own cookies: another person at another computer)."""
+    context = browser.new_context(viewport={"width": 1440, "height": 1200}, accept_downloads=True)
+    tab = context.new_page()
+    tab.set_default_timeout(30_000)
+    tab.goto(url)
+    return tab
+
+
+def shot(page, name: str, show=None) -> None:  # noqa: ANN001 - playwright Page and Locator
+    """Save a screenshot to docs/screenshots/ when SOPDRAFT_SCREENSHOTS=1 (scrolled to ``show`` if given)."""
     if os.environ.get("SOPDRAFT_SCREENSHOTS") == "1":
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        if show is not None:
+            show.scroll_into_view_if_needed()
         page.wait_for_timeout(500)  # let the last delta paint
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=show is None)
 
 
-def _nav(page, title: str) -> None:  # noqa: ANN001 - playwright Page
+def nav(page, title: str) -> None:  # noqa: ANN001 - playwright Page
+    """Open a page from the sidebar and wait for its heading."""
     page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
     page.get_by_role("heading", name=title if title != "Draft" else "Draft an SOP").first.wait_for()
 
 
-def _resolve_blockers(settings: Settings) -> str:
-    """Name the owner and waive the open blockers in the server's store (AppTest does it by hand)."""
+def sign_in(page, login: str) -> None:  # noqa: ANN001 - playwright Page
+    """Sign in through the login form and wait for the workspace."""
+    page.get_by_role("heading", name="Sign in to sopdraft").wait_for()
+    page.get_by_role("textbox", name="Login").fill(login)
+    page.get_by_role("textbox", name="Password").fill(password(login))
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.get_by_test_id("stSidebar").get_by_text("Signed in as").wait_for()
+
+
+def click_when_enabled(page, name: str) -> None:  # noqa: ANN001 - playwright Page
+    """Click the button labelled ``name`` once Streamlit has enabled it."""
+    button = page.get_by_role("button", name=name)
+    button.wait_for()
+    page.wait_for_function("(name) => [...document.querySelectorAll('button')].some("
+                           "b => b.innerText.includes(name) && !b.disabled)", arg=name)
+    button.click()
+
+
+def waive_blockers(settings: Settings, draft_id: str) -> None:
+    """Waive the blockers left in the server's store as the reviewer (AppTest waives by hand)."""
     services = Services(settings)
     try:
-        [summary] = services.store.list_drafts()
-        return clear_blockers(services, summary.draft_id).draft_id
+        sam = services.accounts.authenticate("sam", password("sam"))
+        record = services.store.get_draft(draft_id)
+        for flag in services.signoff.blockers(record):
+            services.signoff.waive(sam, draft_id, flag.flag_id, reason=WAIVER_REASON)
     finally:
         services.close()
 
 
-def test_draft_approve_export_in_a_real_browser(page, ui_env: Settings, tmp_path: Path):
+def only_draft(settings: Settings) -> str:
+    """The id of the one draft in the server's store."""
+    services = Services(settings)
+    try:
+        [summary] = services.store.list_drafts()
+        return summary.draft_id
+    finally:
+        services.close()
+
+
+def test_local_sign_in_submit_and_approve_with_the_password_again(browser, people: Settings, tmp_path: Path):
     notes = tmp_path / "notes"
     notes.mkdir()
     shutil.copy(MEETING_NOTES, notes / MEETING_NOTES.name)
+    with streamlit_server(people, tmp_path) as url:
+        ana = open_tab(browser, url)
+        ana.get_by_role("heading", name="Sign in to sopdraft").wait_for()
+        shot(ana, "0-sign-in")
+        sign_in(ana, "ana")
+        ana.get_by_text("No sources yet").wait_for()
+        ana.get_by_label("…or a folder (or file) on this machine").fill(str(notes))
+        ana.get_by_role("button", name="Ingest").click()
+        ana.get_by_text("Ingest finished").wait_for(timeout=SLOW)
+        shot(ana, "1-sources")
 
-    page.get_by_text("No sources yet").wait_for()
-    _shot(page, "0-empty-sources")
-    page.get_by_label("…or a folder (or file) on this machine").fill(str(notes))
-    page.get_by_role("button", name="Ingest").click()
-    page.get_by_text("Ingest finished").wait_for(timeout=SLOW)
-    page.get_by_role("textbox", name="Search").fill("who checks the summary before it is posted")
-    page.get_by_role("textbox", name="Search").press("Enter")
-    page.get_by_text("score").first.wait_for()
-    _shot(page, "1-sources")
+        nav(ana, "Draft")
+        ana.get_by_test_id("stMainBlockContainer").get_by_text("Chat model ready").wait_for()
+        ana.get_by_label("What is the procedure for?").fill(TASK)
+        shot(ana, "2-draft")
+        ana.get_by_role("button", name="Draft").click()
+        ana.get_by_role("heading", name="Review").wait_for(timeout=SLOW)
+        ana.get_by_role("button", name="Submit version 1 for review").wait_for()
+        shot(ana, "3-review")
+        click_when_enabled(ana, "Submit version 1 for review")
+        ana.get_by_text("is in review").wait_for()
+        draft_id = only_draft(people)
+        waive_blockers(people, draft_id)
 
-    _nav(page, "Draft")
-    page.get_by_test_id("stMainBlockContainer").get_by_text("Chat model ready").wait_for()
-    page.get_by_label("What is the procedure for?").fill(TASK)
-    page.get_by_label("Your name (recorded as the author)").fill(OWNER)
-    _shot(page, "2-draft")
-    page.get_by_role("button", name="Draft").click()
-    page.get_by_role("heading", name="Review").wait_for(timeout=SLOW)
-    page.get_by_text("Still missing before approval").wait_for()
-    page.get_by_test_id("stRadio").get_by_text(re.compile(r"(blocker|note)s?$")).last.click()  # a section with findings
-    page.get_by_text("Waive with a reason").first.wait_for()
-    _shot(page, "3-review")
+        dana = open_tab(browser, url)  # another browser: her own session and cookies
+        sign_in(dana, OWNER_LOGIN)
+        nav(dana, "Review")
+        dana.get_by_text(f"Sign 'approved' as {OWNER}").wait_for()
+        dana.get_by_text("I have read this exact text").click()
+        dana.get_by_role("textbox", name=re.compile("^Your password")).fill("not-my-password")
+        shot(dana, "5-signing", show=dana.get_by_role("button", name="Sign version 2"))
+        click_when_enabled(dana, "Sign version 2")
+        dana.get_by_text("unknown user or wrong password").wait_for()  # the confirmation stays ticked
+        dana.get_by_role("textbox", name=re.compile("^Your password")).fill(password(OWNER_LOGIN))
+        click_when_enabled(dana, "Sign version 2")
+        dana.get_by_text("Approved:").wait_for()
+        dana.get_by_text(f"Approved by {OWNER}").first.wait_for()
 
-    draft_id = _resolve_blockers(ui_env)
-    page.reload()
-    _nav(page, "Review")
-    page.get_by_text("No open blockers").wait_for()
-    page.get_by_text("I am the owner and I have reviewed this exact text").click()
-    approve = page.get_by_role("button", name="Approve version 2")
-    approve.wait_for()
-    page.wait_for_function("() => [...document.querySelectorAll('button')].some("
-                           "b => b.innerText.includes('Approve version 2') && !b.disabled)")
-    approve.click()
-    page.get_by_text("Approved:").wait_for()
-
-    _nav(page, "Registry")
-    page.get_by_role("button", name="Export Markdown, DOCX and JSON to the registry").click()
-    page.get_by_text("Exported").first.wait_for(timeout=SLOW)
-    with page.expect_download() as download:
-        page.get_by_role("button", name="Download MD").click()
-    _shot(page, "4-registry")
+        nav(dana, "Registry")
+        dana.get_by_role("button", name=re.compile("^Export")).click()
+        dana.get_by_text("Exported").first.wait_for(timeout=SLOW)
+        with dana.expect_download() as download:
+            dana.get_by_role("button", name="Download MD").click()
+        shot(dana, "4-registry")
+        nav(ana, "Review")  # Ana's session is still hers, and shows Dana's approval under Dana's name
+        ana.get_by_text(f"approved by {OWNER}").first.wait_for()
+        assert "Ana Lopez" in ana.get_by_test_id("stSidebar").inner_text()
 
     downloaded = Path(download.value.path()).read_text(encoding="utf-8")
-    [exported] = list(ui_env.registry_dir.glob("*/*/*.md"))
+    [exported] = list(people.registry_dir.glob("*/*/*.md"))
     assert downloaded == exported.read_text(encoding="utf-8")
-    assert f"approver: {OWNER}" in downloaded and "status: approved" in downloaded
-    index = json.loads((ui_env.registry_dir / "index.json").read_text(encoding="utf-8"))
+    assert OWNER in downloaded and "status: approved" in downloaded
+    index = json.loads((people.registry_dir / "index.json").read_text(encoding="utf-8"))
     assert draft_id in json.dumps(index)
+
+
+# -- OIDC against a real provider on loopback ------------------------------------------------------------
+
+
+@pytest.fixture
+def oidc_provider() -> Iterator[str]:
+    """``oidc-provider-mock`` on a free loopback port, with Lee Chen as a predefined user; yields its issuer URL."""
+    port = free_port()
+    command = [sys.executable, "-m", "oidc_provider_mock", "--port", str(port), "--host", "127.0.0.1",
+               "--user-claims", json.dumps(OIDC_USER)]
+    with running_server(command, port, "/.well-known/openid-configuration",
+                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as url:
+        yield url
+
+
+def write_secrets(folder: Path, issuer: str, app_port: int) -> None:
+    """``.streamlit/secrets.toml`` for the server: [auth], a login provider and a re-login (prompt=login) one."""
+    provider = (f'client_id = "sopdraft"\nclient_secret = "test-only-secret"\n'
+                f'server_metadata_url = "{issuer}/.well-known/openid-configuration"\n')
+    (folder / ".streamlit").mkdir(parents=True, exist_ok=True)
+    (folder / ".streamlit" / "secrets.toml").write_text(
+        f'[auth]\nredirect_uri = "http://127.0.0.1:{app_port}/oauth2callback"\n'
+        f'cookie_secret = "{os.urandom(16).hex()}"\n\n'
+        f"[auth.company]\n{provider}\n"
+        # Streamlit forwards only some client_kwargs (prompt, not max_age) to the authorization request;
+        # authorize_params reaches it unchanged. Section names must not contain underscores.
+        f'[auth.signing]\n{provider}client_kwargs = {{ prompt = "login" }}\nauthorize_params = {{ max_age = 0 }}\n',
+        encoding="utf-8")
+
+
+def provider_login(page) -> str:  # noqa: ANN001 - playwright Page
+    """On the provider's page, log in as the predefined user; returns the authorization request's URL."""
+    page.get_by_role("heading", name="Authorize Client").wait_for()
+    url = page.url
+    page.get_by_role("button", name=OIDC_USER["sub"]).click()
+    return url
+
+
+def prepare_sop_owned_by_lee(settings: Settings) -> str:
+    """Make Lee (first signed in through OIDC) an approver, and submit a waived draft to him; returns its id."""
+    from app.drafting.service import create_draft
+    from tests.ui.ui_helpers import FEW_SECTIONS
+
+    services = Services(settings)
+    try:
+        admin = services.accounts.authenticate("alex", password("alex"))
+        ana = services.accounts.authenticate("ana", password("ana"))
+        [lee] = [u for u in services.accounts.list_users() if u.full_name == OIDC_USER["name"]]
+        services.accounts.set_roles(admin, lee.login, ["approver"])
+        services.index.ingest([MEETING_NOTES])
+        record = create_draft(services, TASK, identity=ana, sections=FEW_SECTIONS)
+        services.signoff.submit(ana, record.draft_id, owner_login=lee.login)
+        return record.draft_id
+    finally:
+        services.close()
+
+
+def test_oidc_login_and_signing_with_a_fresh_provider_login(browser, people: Settings, oidc_provider: str,
+                                                            tmp_path: Path):
+    port = free_port()
+    write_secrets(tmp_path, oidc_provider, port)
+    env = {"SOPDRAFT_AUTH__OIDC_PROVIDER": "company", "SOPDRAFT_AUTH__OIDC_REAUTH_PROVIDER": "signing"}
+    with streamlit_server(people, tmp_path, env, port=port) as url:
+        lee = open_tab(browser, url)
+        lee.get_by_role("button", name="Sign in with your organisation").click()
+        provider_login(lee)
+        lee.get_by_test_id("stSidebar").get_by_text("Signed in as").wait_for()
+        assert "Lee Chen" in lee.get_by_test_id("stSidebar").inner_text()
+
+        draft_id = prepare_sop_owned_by_lee(people)
+        waive_blockers(people, draft_id)
+        lee.reload()
+        nav(lee, "Review")
+        lee.get_by_text("Sign 'approved' as Lee Chen").wait_for()
+        assert lee.get_by_role("textbox", name=re.compile("^Your password")).count() == 0, "an OIDC signer proves himself to the provider"
+        lee.get_by_text("I have read this exact text").click()
+        click_when_enabled(lee, "Sign in again with your provider to sign")
+        request = provider_login(lee)  # a fresh login at the provider, even though Lee is logged in there
+        assert "prompt=login" in request and "max_age=0" in request
+        lee.get_by_role("button", name="Complete the signature").wait_for()
+        lee.get_by_role("button", name="Complete the signature").click()
+        lee.get_by_text("Approved:").wait_for()
+
+        lee.get_by_role("button", name="Sign out").click()  # ends the provider's session too
+        lee.get_by_role("button", name="End session").click()
+        lee.get_by_role("heading", name="Sign in to sopdraft").wait_for()
+
+    services = Services(people)
+    try:
+        record = services.store.get_draft(draft_id)
+        [signature] = services.signoff.signatures(record)
+    finally:
+        services.close()
+    assert record.status == "approved" and record.approval.approver == "Lee Chen"
+    assert signature.record.signer_name == "Lee Chen" and signature.record.auth_method == "oidc"

@@ -2,10 +2,34 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import pytest
+
+from app.settings import Settings
 from tests.ui.ui_helpers import button, ingest_notes, no_errors, services_of, texts
 
 NOTES = b"# Meeting notes\n\nThe organiser exports the transcript from Teams within 24 hours.\n\n" \
         b"The team lead reviews the summary before it is shared in the channel.\n"
+
+
+@pytest.fixture
+def ui_env(ui_env: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Settings:
+    """The usual environment, with one server folder the UI may ingest from beyond loopback."""
+    monkeypatch.setenv("SOPDRAFT_AUTH__INGEST_ROOTS", json.dumps([str(tmp_path / "shared")]))
+    return ui_env
+
+
+@pytest.fixture
+def beyond_loopback():
+    """Streamlit's ``server.address`` as ``sopdraft ui --host 0.0.0.0`` sets it (restored afterwards)."""
+    from streamlit import config
+
+    before = config.get_option("server.address")
+    config.set_option("server.address", "0.0.0.0")
+    yield
+    config.set_option("server.address", before)
 
 
 def test_fresh_app_opens_on_sources_with_an_empty_state(app):
@@ -53,3 +77,28 @@ def test_search_and_browse_show_passages_as_text(app, tmp_path):
     app.selectbox[0].select("notes.md").run()
     no_errors(app)
     assert app.expander, "the chosen document's passages are listed"
+
+
+def test_adding_sources_needs_the_author_role(login_page, team):
+    from tests.ui.ui_helpers import sign_in
+
+    sign_in(login_page, "sam")
+    no_errors(login_page)
+    assert "Adding sources needs the author role" in texts(login_page)
+    assert not login_page.file_uploader and not any(b.label == "Ingest" for b in login_page.button)
+
+
+def test_beyond_loopback_only_uploads_and_the_configured_folders_are_read(app, tmp_path, beyond_loopback):
+    shared, private = tmp_path / "shared", tmp_path / "private"
+    for folder in (shared, private):
+        folder.mkdir()
+        (folder / "notes.md").write_bytes(NOTES)
+    app.run()
+    app.text_input[0].input(str(shared / ".." / "private"))  # a way out of the allowed folder
+    button(app, "Ingest").click().run()
+    assert any("only ingests uploads and folders under" in e.value.replace("\\", "") for e in app.error)
+    assert services_of(app).index.sources() == []
+    app.text_input[0].input(str(shared / ".." / "shared"))
+    button(app, "Ingest").click().run()
+    no_errors(app)
+    assert [s.source for s in services_of(app).index.sources()] == ["notes.md"]

@@ -118,7 +118,22 @@ def test_ui_command_runs_streamlit_on_loopback_with_the_data_dir(settings, monke
     assert seen["env"]["SOPDRAFT_DATA_DIR"] == str(settings.data_dir)
 
 
-def test_ui_command_refuses_a_non_loopback_host(settings):
+def test_ui_command_refuses_a_non_loopback_host_without_authentication(settings, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)  # no .streamlit/secrets.toml here
     result = CliRunner().invoke(_cli(settings), ["ui", "--host", "0.0.0.0"])
     assert result.exit_code == 2
-    assert "only listens on loopback" in result.output
+    assert "authentication is not configured" in result.output and "only listens on loopback" in result.output
+
+
+def test_ui_command_serves_beyond_loopback_once_accounts_exist(settings, monkeypatch, tmp_path):
+    from tests.support.people import add_team
+
+    services = Services(settings)
+    add_team(services)
+    services.close()
+    seen = {}
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(ui_cmd.os, "execve", lambda path, cmd, env: seen.update(cmd=cmd))
+    result = CliRunner().invoke(_cli(settings), ["ui", "--host", "0.0.0.0"])
+    assert result.exit_code == 0, result.output
+    assert dict(zip(seen["cmd"][5::2], seen["cmd"][6::2]))["--server.address"] == "0.0.0.0"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app.auth.permissions import Permission
 from app.ui.components import (
     REVIEW_PAGE,
     SOURCES_PAGE,
@@ -11,9 +12,9 @@ from app.ui.components import (
     escape_markdown,
     friendly_errors,
     model_status,
-    name_input,
     provider_line,
     show_notices,
+    signed_in,
 )
 from app.ui.state import AppContext, UIState, get_context, get_state
 
@@ -45,6 +46,9 @@ def _section_titles() -> dict[str, str]:
 
 
 def _draft_form(ctx: AppContext, state: UIState) -> None:
+    if not signed_in(state).can(Permission.DRAFT):
+        st.caption("Drafting needs the author role; an admin can grant it.")
+        return
     titles = _section_titles()
     with st.form("draft", border=True):
         task = st.text_area(
@@ -52,21 +56,20 @@ def _draft_form(ctx: AppContext, state: UIState) -> None:
             placeholder="e.g. Summarise internal meetings with AI and share the summary within one business day",
             height=90,
         )
-        author = name_input(state, "Your name (recorded as the author)")
         sections = st.multiselect("Sections to draft", list(titles), default=list(titles), format_func=titles.get)
         submitted = st.form_submit_button("Draft", type="primary", icon=":material/auto_awesome:")
     if not submitted:
         return
-    problems = [m for ok, m in ((task.strip(), "describe the task"), (author.strip(), "enter your name"),
-                                (sections, "choose at least one section")) if not ok]
+    problems = [m for ok, m in ((task.strip(), "describe the task"), (sections, "choose at least one section"))
+                if not ok]
     if problems:
         st.warning("Before drafting, " + " and ".join(problems) + ".")
         return
     with friendly_errors("Drafting"):
-        _run_draft(ctx, state, task.strip(), author.strip(), sections)
+        _run_draft(ctx, state, task.strip(), sections)
 
 
-def _run_draft(ctx: AppContext, state: UIState, task: str, author: str, sections: list[str]) -> None:
+def _run_draft(ctx: AppContext, state: UIState, task: str, sections: list[str]) -> None:
     from app.drafting.service import create_draft
 
     with st.status("Drafting…", expanded=True) as status:
@@ -78,7 +81,7 @@ def _run_draft(ctx: AppContext, state: UIState, task: str, author: str, sections
             bar.progress(min(p.done / p.total, 1.0) if p.total else 0.0, text=p.message)
             status.write(escape_markdown(f"{p.message} ({p.done}/{p.total})" if p.total else p.message))
 
-        record = create_draft(ctx.services, task, sections=sections, progress=progress, author=author)
+        record = create_draft(ctx.services, task, identity=signed_in(state), sections=sections, progress=progress)
         status.update(label="Drafted " + escape_markdown(record.draft.sop.title), state="complete", expanded=False)
     state.draft_id = record.draft_id
     state.notify("success", f"Draft {record.draft_id} created in {record.draft.duration_s:.0f} s. Review it below.")

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import streamlit as st
 
+from app.auth.permissions import Permission
 from app.registry.records import DraftRecord
+from app.registry.signatures import manifestation
 from app.ui import viewmodels as vm
 from app.ui.components import (
     REVIEW_PAGE,
@@ -18,6 +20,7 @@ from app.ui.components import (
     form_note,
     friendly_errors,
     show_notices,
+    signed_in,
 )
 from app.ui.state import AppContext, UIState, get_context, get_state
 
@@ -44,8 +47,6 @@ def render() -> None:
 
 
 def _sops(ctx: AppContext, state: UIState) -> None:
-    from app.registry.review import due
-
     records = ctx.services.store.current_records()
     if not records:
         empty_state("No approved SOPs yet",
@@ -55,30 +56,30 @@ def _sops(ctx: AppContext, state: UIState) -> None:
         return
     _drift_check(ctx, state)
     today = date.today()
-    drifted = {(d.draft_id, d.version) for d in due(ctx.services.store, today) if d.reason == "source-drift"}
-    st.dataframe([_row(r, today, (r.draft_id, r.version) in drifted) for r in records],
+    drifted = {(d.draft_id, d.version) for d in ctx.services.signoff.due(today) if d.reason == "source-drift"}
+    within = ctx.settings.registry.due_within_days
+    st.dataframe([_row(r, today, (r.draft_id, r.version) in drifted, within) for r in records],
                  hide_index=True, width="stretch")
     for record in records:
         _sop_panel(ctx, state, record, expanded=len(records) <= 3)
 
 
-def _row(record: DraftRecord, today: date, drifted: bool) -> dict:
+def _row(record: DraftRecord, today: date, drifted: bool, within_days: int) -> dict:
     approval = record.approval
     return {"SOP": approval.sop_id, "Title": record.draft.sop.title, "Version": approval.doc_version,
             "Owner": f"{approval.owner_name} ({approval.owner_role})", "Approver": approval.approver,
             "Approved": f"{approval.approved_at:%Y-%m-%d}", "Next review": str(approval.next_review_date),
-            "Review": vm.review_marker(approval.next_review_date, today, drifted), "State": record.status}
+            "Review": vm.review_marker(approval.next_review_date, today, drifted, within_days), "State": record.status}
 
 
 def _drift_check(ctx: AppContext, state: UIState) -> None:
     """Compare cited sources with the index once per session (and on request)."""
-    from app.registry.review import check_drift
-
     again = st.button("Check cited sources for changes", icon=":material/sync:")
     if state.drift_checked and not again:
         return
-    items = check_drift(ctx.services.store, ctx.services.index.source_hashes(), actor="sopdraft-ui")
+    items = ctx.services.signoff.check_drift(signed_in(state))
     state.drift_checked = True
+    state.critique_cache.clear()  # drift flags are part of the findings
     for item in items:
         st.warning(f"{escape_markdown(item.sop_id)}: cited source {escape_markdown(item.source)} {item.change} "
                    "since approval; review it early.", icon=":material/difference:")
@@ -90,8 +91,12 @@ def _sop_panel(ctx: AppContext, state: UIState, record: DraftRecord, expanded: b
     with st.expander(label, expanded=expanded):
         st.caption(f"Content hash {approval.content_hash[:16]} · approved by {escape_markdown(approval.approver)} "
                    f"on {approval.approved_at:%Y-%m-%d %H:%M} UTC · {len(approval.waivers)} waiver(s)")
+        for signature in ctx.services.signoff.signatures(record):
+            st.caption(":material/draw: " + escape_markdown(manifestation(signature)))
         form = f"export-{record.draft_id}-{record.version}"
-        st.button("Export Markdown, DOCX and JSON to the registry", key=form, icon=":material/output:",
+        formats = ", ".join(f.upper() for f in ctx.settings.registry.formats)
+        st.button(f"Export {formats} to the registry", key=form, icon=":material/output:",
+                  disabled=not signed_in(state).can(Permission.EXPORT),
                   type="primary" if record.status == "approved" else "secondary",
                   on_click=form_action, args=(state, form, "Export", _export, ctx, state, record))
         form_note(state, form)
@@ -107,22 +112,21 @@ def _sop_panel(ctx: AppContext, state: UIState, record: DraftRecord, expanded: b
 
 
 def _export(ctx: AppContext, state: UIState, record: DraftRecord) -> None:
-    from app.registry.export import export
-
-    result = export(ctx.services.store, record.draft_id, ctx.settings.registry_dir,
-                    templates_dir=ctx.settings.registry.templates_dir, git_commit=ctx.settings.registry.git_commit,
-                    version=record.version)
+    result = ctx.services.signoff.export(signed_in(state), record.draft_id, version=record.version)
     commit = f", git commit {result.commit[:10]}" if result.commit else ""
     state.notify("success", f"Exported {result.sop_id} {result.doc_version} to {result.directory}{commit}.")
 
 
 def _exported_files(registry_dir: Path, record: DraftRecord) -> list[Path]:
+    """The exported documents of ``record`` (not the signed manifest that lists them)."""
+    from app.registry.export import MANIFEST
     from app.registry.paths import safe_component
 
     approval = record.approval
     folder = registry_dir / safe_component(approval.sop_id, what="SOP id") / safe_component(
         approval.doc_version, what="version")
-    return sorted(p for p in folder.glob("*") if p.suffix[1:] in MIME) if folder.is_dir() else []
+    return sorted(p for p in folder.glob("*") if p.suffix[1:] in MIME and p.name != MANIFEST) \
+        if folder.is_dir() else []
 
 
 def _audit(ctx: AppContext) -> None:
@@ -137,7 +141,7 @@ def _audit(ctx: AppContext) -> None:
     if not entries:
         st.caption("No audit entries yet: drafting, editing, waiving, approving and exporting are recorded here.")
         return
-    st.dataframe([{"#": e.seq, "When": f"{e.at:%Y-%m-%d %H:%M:%S}", "Who": e.actor, "What": e.action,
+    st.dataframe([{"#": e.seq, "When": f"{e.at:%Y-%m-%d %H:%M:%S}", "Who": e.who, "What": e.action,
                    "Draft": e.draft_id, "Version": e.version, "Details": json.dumps(e.details, ensure_ascii=False)}
                   for e in entries], hide_index=True, width="stretch")
 

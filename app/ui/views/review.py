@@ -7,7 +7,7 @@ import streamlit as st
 from app.models import SECTION_TITLES
 from app.registry.records import DraftRecord
 from app.ui import viewmodels as vm
-from app.ui.components import DRAFT_PAGE, empty_state, escape_markdown, friendly_errors, name_input, show_notices
+from app.ui.components import DRAFT_PAGE, empty_state, escape_markdown, friendly_errors, show_notices, signed_in
 from app.ui.state import AppContext, UIState, get_context, get_state
 from app.ui.views import review_panels as panels
 
@@ -24,7 +24,7 @@ def render() -> None:
     flags = panels.current_flags(ctx, state, record)
     views = vm.flag_views(flags, record.waivers)
     _header(record, views)
-    reviewer = name_input(state, "Your name (recorded on every edit, waiver and regeneration)")
+    st.caption(f"Your edits, waivers and signatures are recorded as {escape_markdown(signed_in(state).label)}.")
     grouped = vm.flags_by_section(views)
     sections = [vm.OTHER, *SECTION_TITLES]
     nav, body, sources = st.columns([1.2, 2.6, 2.2], gap="medium")
@@ -38,7 +38,7 @@ def render() -> None:
         state.section[record.draft_id] = section
     with body:
         panels.section_flags(ctx, state, record, grouped.get(section, []), flags)
-        panels.section_editor(ctx, state, record, section, reviewer)
+        panels.section_editor(ctx, state, record, section)
     with sources:
         panels.section_sources(record, section)
     st.divider()

@@ -7,7 +7,8 @@ from pathlib import Path
 import streamlit as st
 
 from app.ui import viewmodels as vm
-from app.ui.components import empty_state, escape_markdown, friendly_errors, show_error, show_notices
+from app.auth.permissions import Permission
+from app.ui.components import empty_state, escape_markdown, friendly_errors, show_error, show_notices, signed_in
 from app.ui.state import AppContext, IngestRow, UIState, get_context, get_state
 from app.ui.uploads import save_upload
 
@@ -45,9 +46,14 @@ def render() -> None:
 
 def _add_sources(ctx: AppContext, state: UIState) -> None:
     st.subheader("Add sources")
+    if not signed_in(state).can(Permission.INGEST):
+        st.caption("Adding sources needs the author role.")
+        return
+    roots = folder_roots(ctx)
     with st.form("upload", clear_on_submit=True, border=True):
         files = st.file_uploader("Upload files", type=UPLOAD_TYPES, accept_multiple_files=True)
-        folder = st.text_input("…or a folder (or file) on this machine", placeholder="/path/to/notes")
+        folder = st.text_input("…or a folder (or file) on this machine", placeholder="/path/to/notes") \
+            if roots is None or roots else ""
         submitted = st.form_submit_button("Ingest", type="primary", icon=":material/upload:")
     if not submitted:
         return
@@ -57,7 +63,10 @@ def _add_sources(ctx: AppContext, state: UIState) -> None:
         paths += [save_upload(uploads, f.name, f.getvalue(), ctx.settings.ingest.max_file_mb) for f in files or []]
     if folder.strip():
         target = Path(folder.strip()).expanduser()
-        if not target.exists():
+        if roots is not None and not any(target.resolve().is_relative_to(r.resolve()) for r in roots):
+            show_error(f"{target}: this server only ingests uploads and folders under "
+                       f"{', '.join(map(str, roots))} (auth.ingest_roots).")
+        elif not target.exists():
             show_error(f"{target}: no such file or folder on this machine.")
         else:
             paths.append(target)
@@ -65,6 +74,14 @@ def _add_sources(ctx: AppContext, state: UIState) -> None:
         st.warning("Choose files to upload or type a folder path, then press Ingest.")
         return
     _ingest(ctx, state, paths)
+
+
+def folder_roots(ctx: AppContext) -> list[Path] | None:
+    """Folders a typed path may lie in: any (None) on loopback; only ``auth.ingest_roots`` beyond it."""
+    from app.settings import is_loopback
+
+    address = str(st.get_option("server.address") or "127.0.0.1")
+    return None if is_loopback(address) else list(ctx.settings.auth.ingest_roots)
 
 
 def _ingest(ctx: AppContext, state: UIState, paths: list[Path]) -> None:
