@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich.markup import escape
 
 from app.cli.common import FormatOption, OutputFormat, console, emit, fail, services
 from app.models import Flag
@@ -43,14 +44,13 @@ def counts(flags: list[Flag]) -> dict[str, int]:
 
 def render_flags(title: str, flags: list[Flag]) -> None:
     """Print one SOP's findings, one block per finding (readable in a narrow terminal)."""
-    from rich.markup import escape
-
     tally = ", ".join(f"{s}: {n}" for s, n in counts(flags).items() if n) or "no findings"
     console.print(f"[bold]{escape(title)}[/]: {tally}", highlight=False)
     for f in flags:
         style = SEVERITY_STYLE[f.severity]
         advisory = " (advisory)" if f.advisory else ""
-        console.print(f"  [{style}]{f.severity.upper()}[/] {f.rule}{advisory} [dim]\\[{f.section}][/]", highlight=False)
+        console.print(f"  [{style}]{f.severity.upper()}[/] {escape(f.rule)}{advisory} [dim]\\[{escape(f.section)}][/]",
+                      highlight=False)
         console.print(f"    {escape(f.message)}", highlight=False)
         if f.evidence:
             console.print(f"    [dim]evidence:[/] {escape(f.evidence)}", highlight=False)
@@ -117,7 +117,7 @@ def _run_folder(ctx: typer.Context, folder: Path, day: date | None, fmt: OutputF
         for entry in files:
             render_flags(entry["path"], entry["flags"])
         for error in summary["errors"]:
-            console.print(f"[red]unreadable:[/] {error}", highlight=False)
+            console.print(f"[red]unreadable:[/] {escape(error)}", highlight=False)
         console.print(f"{summary['files']} files: {summary['blocker']} blockers, {summary['warning']} "
                       f"warnings, {summary['info']} info; {summary['files_with_blockers']} files blocked")
 

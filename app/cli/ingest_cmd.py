@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Optional
 
 import typer
+from rich.markup import escape
 
 from app.cli.common import FormatOption, OutputFormat, console, emit, err_console, fail, services
 
@@ -38,7 +39,8 @@ def ingest(
     except EmbeddingModelError as exc:
         fail(str(exc))
     for failed in (f for f in report.files if f.status == "failed"):
-        err_console.print(f"[red]failed[/] {failed.path}: {failed.reason}", highlight=False, soft_wrap=True)
+        err_console.print(f"[red]failed[/] {escape(failed.path)}: {escape(failed.reason)}", highlight=False,
+                          soft_wrap=True)
     emit(fmt, report, lambda: _print_summary(report))
     raise typer.Exit(report.exit_code)
 
@@ -70,7 +72,7 @@ class ProgressBar:
         self._progress = Progress(
             TextColumn("ingest"), BarColumn(), TextColumn("{task.fields[files]} files"),
             TextColumn("{task.fields[chunks]} chunks ({task.fields[rate]:.1f}/s)"),
-            TimeRemainingColumn(), TextColumn("{task.fields[current]}", style="dim"),
+            TimeRemainingColumn(), TextColumn("{task.fields[current]}", style="dim", markup=False),
             console=err_console, transient=True,
         )
         self._progress.start()
@@ -113,5 +115,5 @@ def _print_hits(hits: list["SearchHit"]) -> None:
         console.print("No matching chunks (is anything ingested? try `sopdraft ingest PATH`).")
     for hit in hits:
         where = f"{hit.source}" + (f" p.{hit.page}" if hit.page else "") + (f" — {hit.heading}" if hit.heading else "")
-        console.print(f"[bold]{hit.score:.3f}[/] [cyan]{hit.chunk_id}[/] {where}", highlight=False)
+        console.print(f"[bold]{hit.score:.3f}[/] [cyan]{escape(hit.chunk_id)}[/] {escape(where)}", highlight=False)
         console.print("    " + " ".join(hit.text.split())[:300], highlight=False, markup=False)
