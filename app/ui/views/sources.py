@@ -9,7 +9,7 @@ import streamlit as st
 from app.ui import viewmodels as vm
 from app.ui.components import empty_state, escape_markdown, friendly_errors, show_error, show_notices
 from app.ui.state import AppContext, IngestRow, UIState, get_context, get_state
-from app.ui.uploads import save_upload
+from app.ui.uploads import save_uploads
 
 UPLOAD_TYPES = ["md", "markdown", "txt", "text", "html", "htm", "pdf", "docx"]
 
@@ -51,10 +51,11 @@ def _add_sources(ctx: AppContext, state: UIState) -> None:
         submitted = st.form_submit_button("Ingest", type="primary", icon=":material/upload:")
     if not submitted:
         return
-    paths: list[Path] = []
-    with friendly_errors("Saving the upload"):
-        uploads = ctx.settings.data_dir / "uploads"
-        paths += [save_upload(uploads, f.name, f.getvalue(), ctx.settings.ingest.max_file_mb) for f in files or []]
+    uploads = ctx.settings.data_dir / "uploads"
+    paths, refused = save_uploads(uploads, [(f.name, f.getvalue()) for f in files or []],
+                                  ctx.settings.ingest.max_file_mb)
+    for message in refused:
+        show_error(f"Not uploaded: {message}")
     if folder.strip():
         target = Path(folder.strip()).expanduser()
         if not target.exists():
