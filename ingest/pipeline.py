@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from ingest.chunking import Chunk, chunk_document
-from ingest.loaders import LoadError, extract, read_source, walk
+from ingest.loaders import LoadError, extract, read_source, refuse_outside_link, walk
 from ingest.manifest import FileEntry
 from ingest.models import FileResult, IngestProgress, IngestReport
 from ingest.store import delete_ids
@@ -57,8 +57,10 @@ class Plan:
 class IngestRun:
     """Ingest ``paths`` into ``index``; see :meth:`SourceIndex.ingest`."""
 
-    def __init__(self, index: "SourceIndex", progress: Callable[[IngestProgress], None] | None) -> None:
+    def __init__(self, index: "SourceIndex", progress: Callable[[IngestProgress], None] | None,
+                 follow_links: bool = False) -> None:
         self.index = index
+        self.follow_links = follow_links
         self.manifest = index.manifest
         self.progress = progress
         self.results: list[FileResult] = []
@@ -104,15 +106,24 @@ class IngestRun:
     def plan(self, paths: list[Path]) -> Plan:
         """Expand folders, and find indexed files that no longer exist under a given path."""
         plan = Plan()
+        real: set[str] = set()  # each file once, however often and under whatever name it is given
+
+        def add(planned: Planned) -> None:
+            target = os.path.realpath(planned.path)
+            if target not in real:
+                real.add(target)
+                plan.files.append(planned)
+
         for given in paths:
             path = Path(os.path.abspath(given))
             if path.is_dir():
-                files = walk(path)
-                plan.files += [Planned(f, str(path), f.relative_to(path).as_posix()) for f in files]
+                files = walk(path, follow_links=self.follow_links)
+                for f in files:
+                    add(Planned(f, str(path), f.relative_to(path).as_posix()))
                 seen = {str(f) for f in files}
                 plan.gone += [p for p, e in self.manifest.files.items() if e.root == str(path) and p not in seen]
             elif path.exists():
-                plan.files.append(Planned(path, str(path), path.name))
+                add(Planned(path, str(path), path.name))
             else:
                 indexed = [p for p, e in self.manifest.files.items() if str(path) in (p, e.root)]
                 plan.gone += indexed
@@ -129,6 +140,8 @@ class IngestRun:
             stat = planned.path.stat()
             if entry and entry.state == "done" and (entry.size, entry.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
                 return self._result(planned, "unchanged", len(entry.chunks))
+            if not self.follow_links:
+                refuse_outside_link(planned.path, Path(planned.root))
             data = read_source(planned.path, self.index.settings.ingest.max_file_mb)
             digest = hashlib.sha256(data).hexdigest()
             if entry and entry.state == "done" and entry.sha256 == digest:

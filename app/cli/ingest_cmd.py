@@ -27,6 +27,8 @@ def ingest(
     ctx: typer.Context,
     paths: list[Path] = typer.Argument(..., help="Files or folders of notes (PDF, DOCX, Markdown, HTML, text)."),
     full: bool = typer.Option(False, "--full", help="Rebuild the index from scratch instead of updating it."),
+    follow_links: bool = typer.Option(False, "--follow-links",
+                                      help="Also index what links in a folder point to outside it."),
     fmt: OutputFormat = FormatOption,
 ) -> None:
     """Index process notes for drafting. Exit code 0 = all files ok, 3 = some failed, 4 = all failed."""
@@ -35,7 +37,7 @@ def ingest(
     try:
         index = services(ctx).index
         with ProgressBar() as on_progress:
-            report = index.ingest(paths, full=full, progress=on_progress)
+            report = index.ingest(paths, full=full, progress=on_progress, follow_links=follow_links)
     except EmbeddingModelError as exc:
         fail(str(exc))
     for failed in (f for f in report.files if f.status == "failed"):

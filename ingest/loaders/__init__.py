@@ -11,23 +11,30 @@ from pathlib import Path
 
 from ingest.loaders.base import ExtractedDoc, LoadError, detect_kind
 
-__all__ = ["ExtractedDoc", "LoadError", "detect_kind", "extract", "read_source", "SUPPORTED_SUFFIXES"]
+__all__ = ["ExtractedDoc", "LoadError", "detect_kind", "extract", "read_source", "refuse_outside_link", "walk",
+           "SUPPORTED_SUFFIXES"]
 
 # Suffixes picked up when a folder is ingested; a file named explicitly is always tried.
 SUPPORTED_SUFFIXES = frozenset({".md", ".markdown", ".txt", ".text", ".html", ".htm", ".pdf", ".docx"})
 
 
 def read_source(path: Path, max_file_mb: float) -> bytes:
-    """The bytes of ``path``, refusing missing, unreadable, empty and oversized files."""
+    """The bytes of ``path``, refusing missing, unreadable, empty and oversized files.
+
+    The limit is enforced on the bytes read too: files of /proc and /sys report size 0.
+    """
+    limit = int(max_file_mb * 1024 * 1024)
+    too_big = f"over the {max_file_mb:g} MB limit (ingest.max_file_mb)"
     try:
         size = path.stat().st_size
         if not path.is_file():
             raise LoadError(path, "not a regular file")
-        if size > max_file_mb * 1024 * 1024:
-            raise LoadError(path, f"file is {size / 1048576:.1f} MB, over the {max_file_mb:g} MB limit "
-                                  "(ingest.max_file_mb)")
+        if size > limit:
+            raise LoadError(path, f"file is {size / 1048576:.1f} MB, {too_big}")
         with path.open("rb") as fh:
-            data = fh.read()
+            data = fh.read(limit + 1)
+        if len(data) > limit:
+            raise LoadError(path, f"file grew past its reported size of {size} bytes while read, {too_big}")
     except FileNotFoundError:
         raise LoadError(path, "no such file") from None
     except PermissionError:
@@ -62,10 +69,29 @@ def is_hidden(path: Path) -> bool:
     return any(part.startswith(".") for part in path.parts if part not in (".", ".."))
 
 
-def walk(root: Path) -> list[Path]:
-    """Supported files under ``root`` (hidden ones skipped), in a stable order."""
+def refuse_outside_link(path: Path, root: Path) -> None:
+    """Raise :class:`LoadError` if ``path``, found in the folder ``root``, is a link to outside it."""
+    if not root.is_dir():
+        return  # a file named on its own is read wherever it points
+    target = Path(os.path.realpath(path))
+    if not target.is_relative_to(os.path.realpath(root)):
+        raise LoadError(path, f"symbolic link to {target}, outside the ingested folder; "
+                              "pass --follow-links to index what links point to")
+
+
+def walk(root: Path, follow_links: bool = False) -> list[Path]:
+    """Supported files under ``root`` (hidden ones skipped), in a stable order.
+
+    Linked folders are entered only with ``follow_links``, each real folder once (no loops).
+    """
     found = []
-    for folder, dirs, files in os.walk(root):
+    visited: set[str] = set()
+    for folder, dirs, files in os.walk(root, followlinks=follow_links):
+        real = os.path.realpath(folder)
+        if real in visited:
+            dirs[:] = []
+            continue
+        visited.add(real)
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             if not name.startswith(".") and Path(name).suffix.lower() in SUPPORTED_SUFFIXES:
