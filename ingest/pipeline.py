@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from ingest.chunking import Chunk, chunk_document
-from ingest.loaders import LoadError, extract, read_source, refuse_outside_link, walk
+from ingest.loaders import Budget, LoadError, extract, read_source, refuse_outside_link, walk
 from ingest.manifest import FileEntry
 from ingest.models import FileResult, IngestProgress, IngestReport
 from ingest.store import delete_ids
@@ -149,7 +149,8 @@ class IngestRun:
                 self._dirty = True
                 return self._result(planned, "unchanged", len(entry.chunks))
             self._check_source_clash(planned)
-            chunks = chunk_document(extract(planned.path, data), planned.source, self.index.settings.ingest)
+            chunks = chunk_document(extract(planned.path, data, self._budget(planned.path)), planned.source,
+                                    self.index.settings.ingest)
             if not chunks:
                 raise LoadError(planned.path, "no text to index after chunking")
         except LoadError as exc:
@@ -157,6 +158,10 @@ class IngestRun:
         except OSError as exc:
             return self._failed(planned, f"cannot read: {exc.strerror or exc}")
         return Candidate(planned, stat.st_size, stat.st_mtime_ns, digest, chunks)
+
+    def _budget(self, path: Path) -> Budget:
+        cfg = self.index.settings.ingest
+        return Budget(path, seconds=cfg.max_load_seconds, max_expanded_mb=cfg.max_expanded_mb)
 
     def _check_source_clash(self, planned: Planned) -> None:
         owner = self._owners.setdefault(planned.source, str(planned.path))

@@ -10,8 +10,9 @@ import os
 from pathlib import Path
 
 from ingest.loaders.base import ExtractedDoc, LoadError, detect_kind
+from ingest.loaders.budget import Budget
 
-__all__ = ["ExtractedDoc", "LoadError", "detect_kind", "extract", "read_source", "refuse_outside_link", "walk",
+__all__ = ["Budget", "ExtractedDoc", "LoadError", "detect_kind", "extract", "read_source", "refuse_outside_link", "walk",
            "SUPPORTED_SUFFIXES"]
 
 # Suffixes picked up when a folder is ingested; a file named explicitly is always tried.
@@ -46,19 +47,22 @@ def read_source(path: Path, max_file_mb: float) -> bytes:
     return data
 
 
-def extract(path: Path, data: bytes) -> ExtractedDoc:
-    """Extract the text of ``data`` (the content of ``path``) with the loader its content calls for."""
+def extract(path: Path, data: bytes, budget: Budget | None = None) -> ExtractedDoc:
+    """Extract the text of ``data`` (the content of ``path``) with the loader its content calls for,
+    within ``budget`` (time and text size; a default one when not given)."""
     from ingest.loaders import docx, html, markdown, pdf, text
 
+    budget = budget or Budget(path)
     kind = detect_kind(path, data)
     if kind == "pdf":
-        doc = pdf.load(path, data)
+        doc = pdf.load(path, data, budget)
     elif kind == "docx":
-        doc = docx.load(path, data)
+        doc = docx.load(path, data, budget)
+    elif kind == "html":
+        doc = html.load(path, text.decode(path, data), budget)
     else:
-        decoded = text.decode(path, data)
-        loader = {"html": html.load, "markdown": markdown.load}.get(kind, text.load)
-        doc = loader(path, decoded)
+        doc = {"markdown": markdown.load}.get(kind, text.load)(path, text.decode(path, data))
+    budget.check(len(doc.text))
     if not doc.text.strip():
         raise LoadError(path, f"no text found in this {kind} file")
     return doc

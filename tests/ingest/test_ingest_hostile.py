@@ -62,3 +62,61 @@ def test_the_size_limit_holds_for_files_that_report_size_zero(services, settings
     settings.ingest.max_file_mb = 0.001  # 1 KB; /proc/self/environ reports 0 bytes
     report = services.index.ingest([Path("/proc/self/maps")])
     assert report.files[0].status == "failed" and "limit" in report.files[0].reason
+
+
+def _timed_ingest(services, path: Path):
+    import time
+
+    started = time.perf_counter()
+    report = services.index.ingest([path])
+    return report.files[0], time.perf_counter() - started
+
+
+def test_deeply_nested_html_is_read_in_linear_time(services, tmp_path: Path) -> None:
+    depth = 20_000  # the old loader took minutes here; quadratic in depth
+    page = tmp_path / "deep.html"
+    page.write_text("<html><body>" + "<div>" * depth + "The team lead approves claims." + "</div>" * depth
+                    + "<ul><li>" * depth + "Receipts over 75 dollars are attached.", encoding="utf-8")
+    result, seconds = _timed_ingest(services, page)
+    assert result.status == "ingested", result.reason
+    assert seconds < 20
+
+
+def test_unclosed_markdown_comments_and_liquid_tags_are_linear(services, tmp_path: Path) -> None:
+    note = tmp_path / "tags.md"
+    note.write_text("# Tags\n\nThe team lead approves claims.\n" + "<!--{%{{ {% comment %}" * 40_000,
+                    encoding="utf-8")
+    result, seconds = _timed_ingest(services, note)
+    assert result.status == "ingested", result.reason
+    assert seconds < 20
+
+
+def test_a_loader_over_its_time_budget_is_refused_with_the_reason(services, settings, tmp_path: Path) -> None:
+    settings.ingest.max_load_seconds = 1e-9
+    page = tmp_path / "page.html"
+    page.write_text("<html><body>" + "<p>Claims need receipts.</p>" * 10_000 + "</body></html>", encoding="utf-8")
+    result, _ = _timed_ingest(services, page)
+    assert result.status == "failed" and "ingest.max_load_seconds" in result.reason
+
+
+def _docx_with_member(make_docx, path: Path, member: str, data: bytes) -> Path:
+    import zipfile
+
+    make_docx(path)
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(member, data)
+    return path
+
+
+def test_a_docx_that_expands_past_the_limit_is_refused_before_parsing(services, settings, make_docx,
+                                                                      tmp_path: Path) -> None:
+    settings.ingest.max_expanded_mb = 1
+    path = _docx_with_member(make_docx, tmp_path / "big.docx", "word/media/big.bin", bytes(range(256)) * 8192)
+    result, _ = _timed_ingest(services, path)
+    assert result.status == "failed" and "over the 1 MB limit (ingest.max_expanded_mb)" in result.reason
+
+
+def test_a_docx_zip_bomb_is_refused_by_its_ratio(services, make_docx, tmp_path: Path) -> None:
+    path = _docx_with_member(make_docx, tmp_path / "bomb.docx", "word/document2.xml", b"<a/>" * 4_000_000)
+    result, _ = _timed_ingest(services, path)
+    assert result.status == "failed" and "ZIP bomb" in result.reason
