@@ -8,6 +8,7 @@ from typing import Optional
 
 import typer
 
+from app.logsetup import route_library_logs
 from app.services import Services
 from app.settings import Settings
 
@@ -41,6 +42,7 @@ def build_app() -> typer.Typer:
         ),
     ) -> None:
         settings = Settings(data_dir=data_dir) if data_dir else Settings()
+        route_library_logs(settings.data_dir)
         ctx.obj = Services(settings)
         ctx.call_on_close(ctx.obj.close)
 
