@@ -120,3 +120,21 @@ def test_a_docx_zip_bomb_is_refused_by_its_ratio(services, make_docx, tmp_path: 
     path = _docx_with_member(make_docx, tmp_path / "bomb.docx", "word/document2.xml", b"<a/>" * 4_000_000)
     result, _ = _timed_ingest(services, path)
     assert result.status == "failed" and "ZIP bomb" in result.reason
+
+
+def test_random_high_bytes_are_refused_not_indexed_as_mojibake(services, tmp_path: Path) -> None:
+    import random
+
+    rng = random.Random(13)
+    usable = [b for b in range(0x80, 0x100) if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)]
+    noise = tmp_path / "noise.txt"
+    noise.write_bytes(bytes(rng.choice(usable) for _ in range(4000)))
+    private = tmp_path / "private.md"
+    private.write_text("\ue000" * 500 + " claims", encoding="utf-8")
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes("Le responsable d'équipe approuve les notes de frais après vérification.".encode("cp1252"))
+    report = services.index.ingest([noise, private, latin])
+    outcome = {f.source: (f.status, f.reason) for f in report.files}
+    assert outcome["noise.txt"][0] == "failed" and "gibberish" in outcome["noise.txt"][1]
+    assert outcome["private.md"][0] == "failed" and "not readable text" in outcome["private.md"][1]
+    assert outcome["latin.txt"][0] == "ingested"
