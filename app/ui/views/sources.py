@@ -73,7 +73,8 @@ def _ingest(ctx: AppContext, state: UIState, paths: list[Path]) -> None:
 
     def progress(p) -> None:  # noqa: ANN001 - ingest.models.IngestProgress
         fraction = p.files_done / p.files_total if p.files_total else 1.0
-        bar.progress(min(fraction, 1.0), text=f"{p.files_done}/{p.files_total} files · {p.chunks_done} passages · {p.current}")
+        bar.progress(min(fraction, 1.0), text=escape_markdown(
+            f"{p.files_done}/{p.files_total} files · {p.chunks_done} passages · {p.current}"))
 
     with friendly_errors("Ingest"):
         report = ctx.services.index.ingest(paths, progress=progress)
