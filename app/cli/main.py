@@ -8,6 +8,8 @@ from typing import Optional
 
 import typer
 
+from app.cli.common import fail
+from app.cli.errors import OneLineErrors
 from app.logsetup import route_library_logs
 from app.services import Services
 from app.settings import Settings
@@ -27,6 +29,7 @@ COMMAND_MODULES = (
 def build_app() -> typer.Typer:
     """The Typer application with every command registered."""
     app = typer.Typer(
+        cls=OneLineErrors,
         name="sopdraft",
         help="Draft Standard Operating Procedures from your notes, critique them, and sign them off.",
         no_args_is_help=True,
@@ -42,6 +45,10 @@ def build_app() -> typer.Typer:
         ),
     ) -> None:
         settings = Settings(data_dir=data_dir) if data_dir else Settings()
+        try:
+            settings.ensure_dirs()
+        except OSError as exc:
+            fail(f"the data dir {settings.data_dir} cannot be used: {exc.strerror or exc}")
         route_library_logs(settings.data_dir)
         ctx.obj = Services(settings)
         ctx.call_on_close(ctx.obj.close)
