@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Callable, Optional
 import typer
 from rich.markup import escape
 
-from app.cli.common import FormatOption, OutputFormat, console, emit, err_console, fail, services
+from app.cli.common import FormatOption, OutputFormat, console, emit, err_console, fail, literal, services
 
 if TYPE_CHECKING:
     from ingest.models import IngestProgress, IngestReport, SearchHit
@@ -41,7 +41,7 @@ def ingest(
     except EmbeddingModelError as exc:
         fail(str(exc))
     for failed in (f for f in report.files if f.status == "failed"):
-        err_console.print(f"[red]failed[/] {escape(failed.path)}: {escape(failed.reason)}", highlight=False,
+        err_console.print(f"[red]failed[/] {literal(failed.path)}: {literal(failed.reason)}", highlight=False,
                           soft_wrap=True)
     emit(fmt, report, lambda: _print_summary(report))
     raise typer.Exit(report.exit_code)

@@ -138,3 +138,17 @@ def test_random_high_bytes_are_refused_not_indexed_as_mojibake(services, tmp_pat
     assert outcome["noise.txt"][0] == "failed" and "gibberish" in outcome["noise.txt"][1]
     assert outcome["private.md"][0] == "failed" and "not readable text" in outcome["private.md"][1]
     assert outcome["latin.txt"][0] == "ingested"
+
+
+def test_long_runs_in_headings_and_html_comments_are_matched_in_linear_time(tmp_path: Path) -> None:
+    import time
+
+    from ingest.chunking import heading_sections
+    from ingest.loaders import detect_kind
+
+    started = time.perf_counter()
+    sections = heading_sections("# x" + " " * 200_000 + "y\n\n" + NOTE + "#" * 100_000 + "\n")
+    assert detect_kind(tmp_path / "a.txt", b"<!---->" * 600 + b"x") == "text"  # took minutes from 40 comments
+    assert detect_kind(tmp_path / "a.txt", b"<!-- a --> <!-- b -->\n<html>") == "html"
+    assert time.perf_counter() - started < 5
+    assert [s.path for s in sections][:2] == [("x" + " " * 200_000 + "y",), ("Claims",)]
