@@ -79,10 +79,14 @@ def _critique_target(ctx: typer.Context, target: str, today: date | None) -> lis
         except SOPParseError as exc:
             fail(str(exc))
         return _with_advisory(ctx, sop, critique(sop, catalogue, today=today))
+    from app.registry.errors import NotFound, RegistryError
+
     try:
         draft = services(ctx).store.get_draft(target).draft
-    except Exception:  # noqa: BLE001 - any failure to find it means the same thing to the user
+    except NotFound:
         fail(f"no such draft or file: {target}")
+    except RegistryError as exc:  # e.g. an unreadable stored version: say so, not "no such draft"
+        fail(" ".join(str(exc).split()))
     return _with_advisory(ctx, draft.sop, critique_draft(draft, catalogue, today=today))
 
 
