@@ -10,6 +10,7 @@ run left pending.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import time
 from dataclasses import dataclass, field
@@ -24,6 +25,8 @@ from ingest.store import delete_ids
 
 if TYPE_CHECKING:
     from ingest.index import SourceIndex
+
+log = logging.getLogger(__name__)
 
 @dataclass
 class Planned:
@@ -137,11 +140,11 @@ class IngestRun:
         key = str(planned.path)
         entry = self.manifest.files.get(key)
         try:
+            if not self.follow_links:  # before the unchanged check: a link indexed earlier is dropped
+                refuse_outside_link(planned.path, Path(planned.root))
             stat = planned.path.stat()
             if entry and entry.state == "done" and (entry.size, entry.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
                 return self._result(planned, "unchanged", len(entry.chunks))
-            if not self.follow_links:
-                refuse_outside_link(planned.path, Path(planned.root))
             data = read_source(planned.path, self.index.settings.ingest.max_file_mb)
             digest = hashlib.sha256(data).hexdigest()
             if entry and entry.state == "done" and entry.sha256 == digest:
@@ -157,6 +160,10 @@ class IngestRun:
             return self._failed(planned, exc.reason)
         except OSError as exc:
             return self._failed(planned, f"cannot read: {exc.strerror or exc}")
+        except Exception as exc:  # noqa: BLE001 - a parser's bug must not stop the batch
+            log.exception("extracting %s failed", planned.path)
+            return self._failed(planned, f"could not be read ({type(exc).__name__}: {str(exc)[:120]}); "
+                                         "the details are in the sopdraft log")
         return Candidate(planned, stat.st_size, stat.st_mtime_ns, digest, chunks)
 
     def _budget(self, path: Path) -> Budget:

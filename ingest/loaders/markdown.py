@@ -43,7 +43,7 @@ def split_front_matter(text: str) -> tuple[dict, str]:
         return {}, text
     try:
         meta = yaml.safe_load(match.group(1) or "") or {}
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):  # PyYAML recurses once per level of nesting
         meta = {}
     return (meta if isinstance(meta, dict) else {}), text[match.end() :]
 

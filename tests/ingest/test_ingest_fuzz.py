@@ -56,7 +56,7 @@ def test_hostile_files_are_each_indexed_or_refused_with_a_reason(tmp_path: Path)
                  "empty.md", "blank.md", "not-word.docx", "broken.pdf", "outside.txt", "pipe.md", "[/oops].md"):
         assert outcome[name][0] == "failed", (name, outcome[name])
     for name in ("deep.html", "deep-list.html", "deep-quote.md", "comments.txt", "liquid.md", "heading-spaces.md",
-                 "brackets.md", "utf16.txt", "bom.md", "yaml-laughs.md", "[bold]b[red].md",
+                 "brackets.md", "utf16.txt", "bom.md", "yaml-laughs.md", "yaml-deep.md", "[bold]b[red].md",
                  "![x](https:evil.example).md"):
         assert outcome[name][0] == "ingested", (name, outcome[name])
     lines = [line for line in done.stderr.splitlines() if line.strip()]

@@ -152,3 +152,14 @@ def test_long_runs_in_headings_and_html_comments_are_matched_in_linear_time(tmp_
     assert detect_kind(tmp_path / "a.txt", b"<!-- a --> <!-- b -->\n<html>") == "html"
     assert time.perf_counter() - started < 5
     assert [s.path for s in sections][:2] == [("x" + " " * 200_000 + "y",), ("Claims",)]
+
+
+def test_front_matter_nested_deeper_than_the_stack_is_ignored_not_a_crash(services, tmp_path: Path) -> None:
+    import sys
+
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "a.md").write_text(NOTE, encoding="utf-8")
+    (folder / "b.md").write_text("---\nx: " + "[" * (sys.getrecursionlimit() * 4) + "\n---\n" + NOTE, encoding="utf-8")
+    report = services.index.ingest([folder])
+    assert {f.source: f.status for f in report.files} == {"a.md": "ingested", "b.md": "ingested"}

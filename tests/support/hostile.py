@@ -53,6 +53,7 @@ def hostile_files() -> dict[str, bytes]:
         "brackets.md": b"# Links\n\n" + text + b"\n" + b"[" * 100_000 + b"](" * 50_000,
         "long-line.txt": b"word" * 12_000,
         "yaml-laughs.md": laughs.encode(),
+        "yaml-deep.md": b"---\nx: " + b"[" * 20_000 + b"\n---\n" + text,
         "bomb.docx": _docx_bomb(),
         "not-word.docx": _zip_not_word(),
         "broken.pdf": b"%PDF-1.4\n1 0 obj << /Type /Catalog >>\ngarbage" * 100,
