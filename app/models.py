@@ -14,7 +14,8 @@ from typing import Annotated, Iterator, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-ShortText = Annotated[str, Field(max_length=600)]
+MAX_SHORT_TEXT = 600
+ShortText = Annotated[str, Field(max_length=MAX_SHORT_TEXT)]
 Citations = Annotated[list[str], Field(default_factory=list, max_length=6)]
 MAX_TITLE = 200
 MAX_REFERENCES = 10

@@ -14,8 +14,8 @@ from app.drafting.generate import draft_group
 from app.drafting.sections import SectionSpec, load_plan
 from app.drafting.verify import repair_citations, verify_sop
 from app.llm import ProviderError
-from app.models import (MAX_REFERENCES, MAX_TITLE, SECTION_TITLES, SOP, ChunkRef, Draft, Flag, Metadata,
-                        Redaction, Reference, Statement)
+from app.models import (MAX_REFERENCES, MAX_SHORT_TEXT, MAX_TITLE, SECTION_TITLES, SOP, ChunkRef, Draft, Flag,
+                        Metadata, Redaction, Reference)
 from app.privacy import DataBlockedError
 
 if TYPE_CHECKING:
@@ -99,15 +99,15 @@ def _references(sop: SOP, chunks: dict[str, ChunkRef]) -> list[Reference]:
         if cid in chunks:
             by_source.setdefault(chunks[cid].source, []).append(cid)
     sources = sorted(by_source)
-    per_group = -(-len(sources) // MAX_REFERENCES)  # ceiling division
-    groups = [sources[i:i + per_group] for i in range(0, len(sources), per_group or 1)]
+    n, k = len(sources), min(len(sources), MAX_REFERENCES)
+    groups = [sources[i * n // k:(i + 1) * n // k] for i in range(k)]  # sizes differ by one at most
     return [Reference(text=_source_list(group), citations=[c for s in group for c in by_source[s]])
             for group in groups]
 
 
 def _source_list(sources: list[str]) -> str:
     """``a.md; b.md``, shortened to ``a.md and 3 more sources`` when it would not fit one statement."""
-    limit = Statement.model_fields["text"].metadata[0].max_length
+    limit = MAX_SHORT_TEXT
     text = "; ".join(sources)
     shown = len(sources)
     while len(text) > limit and shown > 1:

@@ -66,3 +66,14 @@ def test_a_draft_citing_many_sources_can_be_read_back_and_critiqued(settings: Se
         assert {c for r in again.sop.references for c in r.citations} == again.sop.all_citations()
     finally:
         svc.close()
+
+
+def test_many_long_source_names_still_fit_one_statement_each() -> None:
+    chunks = {f"c{s:03}": ChunkRef(chunk_id=f"c{s:03}", source=f"{'deep/' * 20}source-{s:03}.md", text="x")
+              for s in range(200)}
+    ids = sorted(chunks)
+    sop = SOP(title="Wide", steps=[], inputs=[Statement(text="i", citations=ids[i:i + 6]) for i in range(0, 48, 6)],
+              quality_checks=[Statement(text="q", citations=ids[i:i + 6]) for i in range(48, 108, 6)])
+    refs = _references(sop, chunks)
+    assert len(refs) == MAX_REFERENCES and sorted(c for r in refs for c in r.citations) == ids[:108]
+    assert all(len(r.text) <= 600 and "more sources" in r.text for r in refs)
