@@ -12,8 +12,8 @@ from pathlib import Path
 from ingest.loaders.base import ExtractedDoc, LoadError, detect_kind
 from ingest.loaders.budget import Budget
 
-__all__ = ["Budget", "ExtractedDoc", "LoadError", "detect_kind", "extract", "read_source", "refuse_outside_link", "walk",
-           "SUPPORTED_SUFFIXES"]
+__all__ = ["Budget", "ExtractedDoc", "LoadError", "detect_kind", "extract", "read_source", "refuse_outside_link",
+           "walk", "SUPPORTED_SUFFIXES"]
 
 # Suffixes picked up when a folder is ingested; a file named explicitly is always tried.
 SUPPORTED_SUFFIXES = frozenset({".md", ".markdown", ".txt", ".text", ".html", ".htm", ".pdf", ".docx"})
@@ -61,7 +61,7 @@ def extract(path: Path, data: bytes, budget: Budget | None = None) -> ExtractedD
     elif kind == "html":
         doc = html.load(path, text.decode(path, data), budget)
     else:
-        doc = {"markdown": markdown.load}.get(kind, text.load)(path, text.decode(path, data))
+        doc = (markdown.load if kind == "markdown" else text.load)(path, text.decode(path, data))
     budget.check(len(doc.text))
     if not doc.text.strip():
         raise LoadError(path, f"no text found in this {kind} file")

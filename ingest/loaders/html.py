@@ -55,7 +55,8 @@ def _render(soup, budget: Budget | None) -> list[str]:  # type: ignore[no-untype
         if name in _DROP:
             continue
         if name in _HEADINGS:
-            out.append(f"\n\n{'#' * _HEADINGS[name]} {node.get_text(' ', strip=True)}\n\n")
+            words = " ".join(s.strip() for s in _visible_strings(node) if s.strip())
+            out.append(f"\n\n{'#' * _HEADINGS[name]} {words}\n\n")
             continue
         if name in _BLOCK:
             out.append("\n\n")
@@ -65,6 +66,20 @@ def _render(soup, budget: Budget | None) -> list[str]:  # type: ignore[no-untype
         out.append(_ON_ENTER.get(name, ""))
         stack.extend(reversed(node.contents))
     return out
+
+
+def _visible_strings(root):  # type: ignore[no-untyped-def]
+    """The text strings under ``root`` in order, without those of dropped elements (scripts, …)."""
+    from bs4 import CData, NavigableString, Tag
+
+    stack = list(reversed(root.contents))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Tag):
+            if node.name not in _DROP:
+                stack.extend(reversed(node.contents))
+        elif type(node) in (NavigableString, CData):
+            yield node
 
 
 class _Exit(str):
