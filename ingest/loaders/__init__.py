@@ -86,10 +86,13 @@ def refuse_outside_link(path: Path, root: Path) -> None:
 def walk(root: Path, follow_links: bool = False) -> list[Path]:
     """Supported files under ``root`` (hidden ones skipped), in a stable order.
 
-    Linked folders are entered only with ``follow_links``, each real folder once (no loops).
+    Linked folders are entered only with ``follow_links``, each real folder once (no loops);
+    without it, a linked folder that leads out of ``root`` is listed itself, to be refused
+    with a reason rather than skipped unseen.
     """
     found = []
     visited: set[str] = set()
+    inside = os.path.realpath(root)
     for folder, dirs, files in os.walk(root, followlinks=follow_links):
         real = os.path.realpath(folder)
         if real in visited:
@@ -97,6 +100,9 @@ def walk(root: Path, follow_links: bool = False) -> list[Path]:
             continue
         visited.add(real)
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        if not follow_links:
+            found += [Path(folder) / d for d in dirs if os.path.islink(Path(folder) / d)
+                      and not Path(os.path.realpath(Path(folder) / d)).is_relative_to(inside)]
         for name in sorted(files):
             if not name.startswith(".") and Path(name).suffix.lower() in SUPPORTED_SUFFIXES:
                 found.append(Path(folder) / name)

@@ -50,12 +50,17 @@ def test_links_out_of_the_folder_are_refused_unless_asked(services, tmp_path: Pa
     (folder / "outside.txt").symlink_to(outside)
     (folder / "inside.md").symlink_to(folder / "a.md")
     (folder / "loop").symlink_to(folder, target_is_directory=True)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "b.md").write_text(NOTE.replace("Claims", "Travel"), encoding="utf-8")
+    (folder / "linked").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
     report = services.index.ingest([folder])
     outcome = {f.source: (f.status, f.reason) for f in report.files}
-    assert outcome["a.md"][0] == "ingested" and "inside.md" not in outcome
-    assert outcome["outside.txt"][0] == "failed" and "--follow-links" in outcome["outside.txt"][1]
+    assert outcome["a.md"][0] == "ingested" and "inside.md" not in outcome and "loop" not in outcome
+    for link in ("outside.txt", "linked"):
+        assert outcome[link][0] == "failed" and "--follow-links" in outcome[link][1]
     report = services.index.ingest([folder], follow_links=True)
-    assert {f.source: f.status for f in report.files}["outside.txt"] == "ingested"
+    outcome = {f.source: f.status for f in report.files}
+    assert outcome["outside.txt"] == outcome["linked/b.md"] == "ingested"
 
 
 def test_the_size_limit_holds_for_files_that_report_size_zero(services, settings) -> None:
