@@ -16,9 +16,12 @@ from app.settings import Settings
 if TYPE_CHECKING:  # imported lazily: each pulls in a heavy dependency
     from langchain_core.language_models import BaseChatModel
 
+    from app.auth.accounts import Accounts
     from app.calllog import CallLog
     from app.critique.catalogue import Catalogue
     from app.llm import LLMClient
+    from app.registry.keys import RegistryKey
+    from app.registry.signoff import SignoffService
     from app.registry.store import Store
     from ingest.index import SourceIndex
 
@@ -43,14 +46,50 @@ class Services:
         return index
 
     @cached_property
+    def registry_key(self) -> "RegistryKey":
+        """The registry's Ed25519 key (created on first use, outside the database)."""
+        from app.registry.keys import RegistryKey
+
+        return RegistryKey.load_or_create(self.settings.keys_dir)
+
+    @cached_property
     def store(self) -> "Store":
-        """The SQLite store of drafts, versions, approvals and the audit log."""
+        """The SQLite store of drafts, versions, approvals, accounts and the keyed audit log."""
         from app.registry.store import Store
 
         self.settings.ensure_dirs()
-        store = Store(self.settings.db_path)
+        store = Store(self.settings.db_path, key=self.registry_key)
         self._closers.append(store.close)
         return store
+
+    @cached_property
+    def accounts(self) -> "Accounts":
+        """Users, sign-in with lockout, sessions and API tokens."""
+        from datetime import timedelta
+
+        from app.auth.accounts import Accounts, LockoutPolicy
+        from app.auth.passwords import make_hasher
+
+        auth = self.settings.auth
+        window = timedelta(minutes=auth.lockout_minutes)
+        hasher = make_hasher(auth.argon2_time_cost, auth.argon2_memory_kib, auth.argon2_parallelism)
+        return Accounts(self.store, hasher=hasher, lockout=LockoutPolicy(auth.lockout_attempts, window, window))
+
+    @cached_property
+    def signoff(self) -> "SignoffService":
+        """The one service for submit, edit, waive, sign, export and the review cycle."""
+        from app.critique import critique_draft
+        from app.registry.signoff import SignoffService
+
+        return SignoffService(self.store, self.accounts, self.registry_key, self.settings,
+                              critique=lambda draft: critique_draft(draft, self.catalogue),
+                              source_hashes=self.indexed_source_hashes)
+
+    def indexed_source_hashes(self) -> dict[str, str] | None:
+        """source -> sha256 of every ingested source; None when nothing was ingested yet."""
+        if not (self.settings.index_dir / "manifest.json").exists():
+            return None
+        return self.index.source_hashes()
 
     @cached_property
     def call_log(self) -> "CallLog":

@@ -96,6 +96,33 @@ class RegistrySettings(BaseModel):
         default_factory=lambda: ["md", "docx", "json"], description="Files written per exported version."
     )
     due_within_days: int = Field(30, ge=0, description="`sopdraft due` lists reviews due within this many days.")
+    signatures: list[Literal["reviewed", "approved"]] = Field(
+        default_factory=lambda: ["approved"], min_length=1,
+        description="Signatures an SOP needs before export, in order; e.g. ['reviewed', 'approved'].")
+    independent_approval: bool = Field(
+        True, description="Refuse approval by the person who authored the last content change.")
+
+
+class AuthSettings(BaseModel):
+    """Sign-in, sessions and re-authentication."""
+
+    session_hours: float = Field(12.0, gt=0, description="Lifetime of a `sopdraft login` session token.")
+    # Argon2id cost: argon2-cffi's RFC 9106 low-memory profile, above OWASP's minimum (19 MiB, t=2, p=1).
+    # Raising it makes each account rehash at its next sign-in.
+    argon2_time_cost: int = Field(3, ge=1)
+    argon2_memory_kib: int = Field(65536, ge=8)
+    argon2_parallelism: int = Field(4, ge=1)
+    idle_timeout_minutes: float = Field(30.0, gt=0, description="The UI signs a user out after this much idleness.")
+    lockout_attempts: int = Field(5, ge=1)
+    lockout_minutes: float = Field(15.0, gt=0, description="Failures within this window lock for as long again.")
+    reauth_max_age_s: int = Field(300, ge=10, description="An OIDC re-login older than this does not count for signing.")
+    oidc_roles_claim: str = Field("", description="Take roles from this ID-token claim (empty: admins assign them).")
+    oidc_provider: str = Field("", description="The [auth.NAME] section of secrets.toml to sign in with ('' = [auth]).")
+    oidc_reauth_provider: str = Field(
+        "", description="The [auth.NAME] section used to re-authenticate before signing: the same provider with "
+        "client_kwargs = { prompt = 'login', max_age = '0' } ('' = oidc_provider).")
+    ingest_roots: list[Path] = Field(
+        default_factory=list, description="Server folders the UI may ingest from when it listens beyond loopback.")
 
 
 def default_data_dir() -> Path:
@@ -117,6 +144,7 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     critique: CritiqueSettings = Field(default_factory=CritiqueSettings)
     registry: RegistrySettings = Field(default_factory=RegistrySettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
 
     # Derived locations: all state lives under data_dir.
     @property
@@ -135,6 +163,16 @@ class Settings(BaseSettings):
         return self.data_dir / "models"
 
     @property
+    def keys_dir(self) -> Path:
+        """The registry key pair (mode 0700); kept outside the database on purpose."""
+        return self.data_dir / "keys"
+
+    @property
+    def session_path(self) -> Path:
+        """The CLI's session token after `sopdraft login` (mode 0600)."""
+        return self.data_dir / "session.token"
+
+    @property
     def call_log_path(self) -> Path:
         """Append-only JSON-lines log of every LLM call."""
         return self.data_dir / "llm_calls.jsonl"
@@ -148,6 +186,16 @@ class Settings(BaseSettings):
         """Create the data directory tree (idempotent)."""
         for d in (self.data_dir, self.index_dir, self.models_dir):
             d.mkdir(parents=True, exist_ok=True)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine only (a host name other than localhost may resolve anywhere)."""
+    import ipaddress
+
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def project_root() -> Path:

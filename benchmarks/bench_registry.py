@@ -29,20 +29,21 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests" / "registry"))
 
-from registry_helpers import approve_latest, make_draft  # noqa: E402 - after the path setup
+from registry_helpers import ANA, approve_latest, export_latest, make_draft  # noqa: E402 - after the path setup
 
 from app.models import Statement  # noqa: E402
 from app.registry.errors import ConflictError  # noqa: E402
+from app.registry.records import Actor  # noqa: E402
 from app.registry.store import Store  # noqa: E402
 
 
 def bench_saves(store: Store, root: Path, count: int) -> tuple[float, float]:
     """(ours, baseline) saves per second."""
-    record = store.create_draft(make_draft(), author="Ana Lopez")
+    record = store.create_draft(make_draft(), actor=ANA)
     start = time.perf_counter()
     for n in range(count):
         sop = record.draft.sop.model_copy(update={"trigger": [Statement(text=f"Edit number {n}.")]})
-        record = store.save_version("d-0001", record.draft.model_copy(update={"sop": sop}), author="Ana Lopez",
+        record = store.save_version("d-0001", record.draft.model_copy(update={"sop": sop}), actor=ANA,
                                     reason=f"edit {n}", expected_version=record.version)
     ours = count / (time.perf_counter() - start)
     conn = sqlite3.connect(root / "baseline.db", isolation_level=None)
@@ -60,13 +61,12 @@ def bench_saves(store: Store, root: Path, count: int) -> tuple[float, float]:
 
 def bench_exports(store: Store, root: Path, count: int) -> tuple[float, float]:
     """(ours, baseline) seconds per export."""
-    from app.registry.export import export
     from app.registry.render import front_matter, render_markdown
 
     rec = approve_latest(store)
     start = time.perf_counter()
     for n in range(count):
-        export(store, "d-0001", root / f"reg{n}", git_commit=False)
+        export_latest(store, "d-0001", root / f"reg{n}", git_commit=False)
     ours = (time.perf_counter() - start) / count
     start = time.perf_counter()
     for n in range(count):
@@ -78,7 +78,7 @@ def bench_exports(store: Store, root: Path, count: int) -> tuple[float, float]:
 def bench_races(root: Path, per_thread: int) -> tuple[int, int, int]:
     """(successful saves, conflicts seen, versions stored) for two racing reviewers."""
     store = Store(root / "race.db")
-    store.create_draft(make_draft(), author="Ana Lopez")
+    store.create_draft(make_draft(), actor=ANA)
     saved, conflicts, lock = [0], [0], threading.Lock()
 
     def reviewer(name: str) -> None:
@@ -86,7 +86,8 @@ def bench_races(root: Path, per_thread: int) -> tuple[int, int, int]:
         while done < per_thread:
             base = store.get_draft("d-0001")
             try:
-                store.save_version("d-0001", base.draft, author=name, reason="race", expected_version=base.version)
+                store.save_version("d-0001", base.draft, actor=Actor(id=name, name=name), reason="race",
+                                   expected_version=base.version)
             except ConflictError:
                 with lock:
                     conflicts[0] += 1
@@ -122,7 +123,7 @@ def main() -> None:
         print(f"(b) verify_audit: {report.entries} entries, ok={report.ok}, {rate:,.0f} entries/s (target >= 5,000)")
         store.close()
         store = Store(root / "export.db")
-        store.create_draft(make_draft(), author="Ana Lopez")
+        store.create_draft(make_draft(), actor=ANA)
         ours, base = bench_exports(store, root, args.exports)
         print(f"(c) export: {ours * 1000:.0f} ms per SOP (md+docx+json+index) vs baseline {base * 1000:.1f} ms "
               f"for the Markdown alone (target <= 500 ms)")

@@ -15,7 +15,7 @@ import typer
 from typer.testing import CliRunner
 
 from app.services import Services
-from app.settings import LLMSettings, Settings
+from app.settings import AuthSettings, LLMSettings, Settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES_DIR = REPO_ROOT / "examples"
@@ -59,10 +59,13 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
 
 
+FAST_AUTH = AuthSettings(argon2_time_cost=1, argon2_memory_kib=64, argon2_parallelism=1)  # tests only
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    """Settings with a fresh data dir and the fake chat model."""
-    return Settings(data_dir=tmp_path / "data", llm=LLMSettings(provider="fake"))
+    """Settings with a fresh data dir, the fake chat model and cheap Argon2 (tests only)."""
+    return Settings(data_dir=tmp_path / "data", llm=LLMSettings(provider="fake"), auth=FAST_AUTH)
 
 
 @pytest.fixture
@@ -71,6 +74,14 @@ def services(settings: Settings):
     svc = Services(settings)
     yield svc
     svc.close()
+
+
+@pytest.fixture
+def team(services):
+    """An admin, an author/reviewer, a reviewer and an approver, each signed in."""
+    from tests.support.people import add_team
+
+    return add_team(services)
 
 
 @pytest.fixture
@@ -94,15 +105,25 @@ def handbook_copy(tmp_path: Path) -> Path:
 def make_cli(services: Services, *command_modules):
     """Invoke commands of ``command_modules`` against ``services`` (no Settings from the env).
 
-    Returns ``invoke(*args)`` giving Typer's ``Result``; arguments are turned into strings.
+    Returns ``invoke(*args, token="", input=None)`` giving Typer's ``Result``; arguments are
+    turned into strings, ``token`` stands for ``SOPDRAFT_TOKEN`` and ``input`` is standard input.
     """
+    from app.cli.common import TOKEN_META
+
     app = typer.Typer()
+    token_box = {"token": ""}
 
     @app.callback()
     def root(ctx: typer.Context) -> None:
         ctx.obj = services
+        ctx.meta[TOKEN_META] = token_box["token"]
 
     for module in command_modules:
         module.register(app)
     runner = CliRunner()
-    return lambda *args: runner.invoke(app, [str(a) for a in args])
+
+    def invoke(*args, token: str = "", input: str | None = None):  # noqa: ANN002, ANN202, A002
+        token_box["token"] = token
+        return runner.invoke(app, [str(a) for a in args], input=input)
+
+    return invoke

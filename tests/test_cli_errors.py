@@ -18,6 +18,10 @@ BAD_INPUT = [
     ["approve", "nope"], ["export", "nope"], ["due", "--within", "-1"], ["due", "--today", "x"],
     ["audit", "show", "--limit", "0"], ["audit", "nope"], ["log", "--limit", "0"], ["ui", "--host", "0.0.0.0"],
     ["ui", "--port", "0"], ["model", "nope"], ["nosuchcommand"], ["--nosuchoption"],
+    ["login"], ["login", "nobody", "--password-stdin"], ["user", "add", "x"], ["user", "roles", "x"],
+    ["token", "create", "--expires", "soon"], ["token", "revoke", "t-x"], ["whoami"], ["logout", "x"],
+    ["sign", "nope", "--meaning", "x"], ["approve", "nope", "--owner", "Dana Reyes"], ["owner", "nope"],
+    ["verify", "{tmp}/afile"], ["audit", "verify", "--registry", "{tmp}/afile"],
     ["--data-dir", "{tmp}/afile", "drafts"], ["--data-dir", "{tmp}/afile/sub", "ingest", "{tmp}/afile"],
 ]
 
@@ -49,16 +53,28 @@ def test_bad_input_to_any_command_is_one_error_line(tmp_path: Path, args: list[s
 
 
 @pytest.mark.parametrize("registry", ["{tmp}/afile", "{tmp}/afile/sub", "/proc", "/", "{tmp}/full"])
-def test_export_to_a_bad_registry_is_one_error_line(tmp_path: Path, registry: str) -> None:
+def test_export_to_a_bad_registry_is_one_error_line(tmp_path: Path, registry: str,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import timedelta
+
+    from app.auth.accounts import Accounts
+    from app.auth.passwords import make_hasher
+    from app.registry.keys import RegistryKey
     from app.registry.store import Store
-    from tests.registry.registry_helpers import approve_latest, make_draft
+    from tests.registry.registry_helpers import ANA, approve_latest, make_draft
 
     (tmp_path / "full").mkdir()
     (tmp_path / "full" / "notes.md").write_text("someone else's\n")
     _run(tmp_path, ["drafts"])  # creates the data dir and the store
-    store = Store(tmp_path / "data" / "sopdraft.db")
-    store.create_draft(make_draft(), author="Ana Lopez")
-    approve_latest(store)
+    key = RegistryKey.load_or_create(tmp_path / "data" / "keys")
+    store = Store(tmp_path / "data" / "sopdraft.db", key=key)
+    accounts = Accounts(store, hasher=make_hasher(1, 64, 1))
+    accounts.add_user(None, login="dana", full_name="Dana Reyes", roles=["admin", "approver"],
+                      password="correct-horse-battery-4")
+    identity = accounts.authenticate("dana", "correct-horse-battery-4")
+    monkeypatch.setenv("SOPDRAFT_TOKEN", accounts.issue_token(identity, kind="api", ttl=timedelta(hours=1))[1])
+    store.create_draft(make_draft(), actor=ANA)
+    approve_latest(store, key=key)
     store.close()
     result = _run(tmp_path, ["export", "d-0001", "--no-git", "--registry", registry])
     _assert_one_line_error(result)

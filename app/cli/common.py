@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from enum import Enum
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import typer
 from pydantic import BaseModel
@@ -12,6 +13,11 @@ from rich.console import Console
 from rich.markup import escape
 
 from app.services import Services
+
+if TYPE_CHECKING:
+    from app.auth.accounts import Identity
+
+TOKEN_META = "sopdraft_token"  # ctx.meta key: SOPDRAFT_TOKEN, read once by the root callback
 
 
 class OutputFormat(str, Enum):
@@ -61,3 +67,49 @@ def fail(message: str, code: int = 2) -> None:
     """Print a clear error (no stack trace) and exit with ``code``."""
     err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(code)
+
+
+def lines(text_lines: list[str], empty: str) -> Callable[[], None]:
+    """A text renderer printing ``text_lines`` literally (or ``empty`` when there are none)."""
+
+    def render() -> None:
+        for line in text_lines or [empty]:
+            console.print(escape(line), highlight=False)
+
+    return render
+
+
+def clear_errors(command: Callable) -> Callable:
+    """Turn registry and sign-in errors into one clear line and exit code 2 (never a traceback)."""
+    from app.registry.errors import RegistryError
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003 - typer reads the wrapped signature
+        try:
+            return command(*args, **kwargs)
+        except RegistryError as exc:
+            fail(" ".join(str(exc).split("\n", 1)[0].split()))
+
+    return wrapper
+
+
+def current_identity(ctx: typer.Context) -> "Identity":
+    """The signed-in user: ``SOPDRAFT_TOKEN`` (an API token) or the session of `sopdraft login`.
+
+    Fails with one line saying how to sign in when there is neither.
+    """
+    from app.auth.accounts import AuthError
+
+    svc = services(ctx)
+    secret = ctx.find_root().meta.get(TOKEN_META, "")
+    if not secret and svc.settings.session_path.exists():
+        secret = svc.settings.session_path.read_text(encoding="ascii").strip()
+    if not secret:
+        hint = "run `sopdraft login LOGIN`" if svc.accounts.has_users() else \
+            "no accounts yet: create the first admin with `sopdraft user add LOGIN --name \"Full Name\" --role admin`"
+        fail(f"sign in first: {hint} (or set SOPDRAFT_TOKEN to an API token)")
+    try:
+        return svc.accounts.identity_for_token(secret)
+    except AuthError as exc:
+        fail(str(exc))
+    raise AssertionError("unreachable")

@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from app.cli.common import FormatOption, OutputFormat, console, emit, err_console, fail, services
+from app.cli.common import FormatOption, OutputFormat, console, current_identity, emit, err_console, fail, services
 from app.models import SECTION_TITLES
 
 
@@ -33,13 +33,13 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         task: str = typer.Argument(..., help='What the SOP is for, e.g. "Summarise internal meetings with AI".'),
         section: Optional[list[str]] = typer.Option(None, "--section", help="Only these sections (repeatable)."),
-        author: str = typer.Option("sopdraft", "--author", help="Recorded as the author of version 1."),
         fmt: OutputFormat = FormatOption,
     ) -> None:
-        """Draft an SOP for TASK from the ingested sources and store it."""
+        """Draft an SOP for TASK from the ingested sources and store it (you are its author)."""
         from app.drafting.service import create_draft
 
         svc = services(ctx)
+        identity = current_identity(ctx)
         if svc.index.count() == 0:
             fail("the index is empty: run `sopdraft ingest PATH…` first")
         with Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False), BarColumn(), TimeElapsedColumn(),
@@ -50,7 +50,7 @@ def register(app: typer.Typer) -> None:
                 bar.update(job, description=p.message, completed=p.done, total=p.total or None)
 
             try:
-                record = create_draft(svc, task, sections=section, progress=on_progress, author=author)
+                record = create_draft(svc, task, identity=identity, sections=section, progress=on_progress)
             except Exception as exc:  # noqa: BLE001 - shown as one clear line
                 fail(f"drafting failed: {exc}")
         emit(fmt, {"draft_id": record.draft_id, "version": record.version, "draft": record.draft},
@@ -61,16 +61,16 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         draft_id: str = typer.Argument(...),
         section: str = typer.Argument(..., help="Section key, e.g. approved_tools."),
-        author: str = typer.Option(..., "--author", help="Who asked for it (recorded in the version)."),
         fmt: OutputFormat = FormatOption,
     ) -> None:
-        """Redraft one SECTION of a draft with fresh evidence; the rest is kept."""
+        """Redraft one SECTION of a draft with fresh evidence; the rest is kept (you are its author)."""
         from app.drafting.service import regenerate_section
 
         svc = services(ctx)
+        identity = current_identity(ctx)
         try:
             current = svc.store.get_draft(draft_id)
-            record = regenerate_section(svc, draft_id, section, author=author, expected_version=current.version)
+            record = regenerate_section(svc, draft_id, section, identity=identity, expected_version=current.version)
         except Exception as exc:  # noqa: BLE001
             fail(str(exc))
         emit(fmt, {"draft_id": draft_id, "version": record.version, "draft": record.draft}, lambda: _print_draft(record))

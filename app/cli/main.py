@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import importlib
+import os
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from app.cli.common import fail
+from app.cli.common import TOKEN_META, fail
 from app.cli.errors import OneLineErrors
 from app.logsetup import route_library_logs
 from app.services import Services
@@ -20,6 +21,7 @@ COMMAND_MODULES = (
     "app.cli.draft_cmd",
     "app.cli.critique_cmd",
     "app.cli.registry_cmd",
+    "app.cli.auth_cmd",
     "app.cli.log_cmd",
     "app.cli.ui_cmd",
     "app.cli.model_cmd",
@@ -51,6 +53,7 @@ def build_app() -> typer.Typer:
             fail(f"the data dir {settings.data_dir} cannot be used: {exc.strerror or exc}")
         route_library_logs(settings.data_dir)
         ctx.obj = Services(settings)
+        ctx.meta[TOKEN_META] = os.environ.get("SOPDRAFT_TOKEN", "")
         ctx.call_on_close(ctx.obj.close)
 
     for name in COMMAND_MODULES:

@@ -19,6 +19,7 @@ from app.models import (MAX_REFERENCES, MAX_SHORT_TEXT, MAX_TITLE, SECTION_TITLE
 from app.privacy import DataBlockedError
 
 if TYPE_CHECKING:
+    from app.auth.accounts import Identity
     from app.privacy import RedactionCounter
     from app.registry.store import DraftRecord
     from app.services import Services
@@ -179,15 +180,21 @@ def draft_sop(services: "Services", task: str, *, sections: list[str] | None = N
     return draft
 
 
-def create_draft(services: "Services", task: str, *, sections: list[str] | None = None,
-                 progress: Progress | None = None, author: str = "sopdraft") -> "DraftRecord":
-    """Draft an SOP and store it as version 1 of a new draft."""
-    return services.store.create_draft(draft_sop(services, task, sections=sections, progress=progress), author=author)
+def create_draft(services: "Services", task: str, *, identity: "Identity", sections: list[str] | None = None,
+                 progress: Progress | None = None) -> "DraftRecord":
+    """Draft an SOP and store it as version 1 of a new draft, authored by ``identity``."""
+    from app.auth.permissions import Permission
+
+    identity.require(Permission.DRAFT, "draft SOPs")  # before spending minutes on the model
+    return services.signoff.create_draft(identity, draft_sop(services, task, sections=sections, progress=progress))
 
 
-def regenerate_section(services: "Services", draft_id: str, section: str, *, author: str, expected_version: int,
-                       progress: Progress | None = None) -> "DraftRecord":
-    """Redraft one section with fresh evidence and save it as a new version; the rest is kept."""
+def regenerate_section(services: "Services", draft_id: str, section: str, *, identity: "Identity",
+                       expected_version: int, progress: Progress | None = None) -> "DraftRecord":
+    """Redraft one section with fresh evidence and save it as a new unapproved version; the rest is kept."""
+    from app.auth.permissions import Permission
+
+    identity.require(Permission.EDIT, "regenerate sections")
     report = progress or _noop
     plan = load_plan()
     if section not in plan.sections:
@@ -213,5 +220,5 @@ def regenerate_section(services: "Services", draft_id: str, section: str, *, aut
         "evidence": draft.evidence | fresh.by_section, "redactions": draft.redactions + redactions,
     })
     report(DraftProgress(stage="done", section=section, done=1, total=1, message=f"Regenerated {spec.title}"))
-    return services.store.save_version(draft_id, updated, author=author, reason=f"regenerated section {section}",
-                                       expected_version=expected_version)
+    return services.signoff.edit(identity, draft_id, updated.sop, reason=f"regenerated section {section}",
+                                 expected_version=expected_version, base=updated)

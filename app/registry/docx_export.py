@@ -5,10 +5,12 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from typing import Sequence
 
 from app.models import SOP
 from app.registry.blocks import NOT_STATED, Block, sections
-from app.registry.records import Approval
+from app.registry.records import Approval, Signature
+from app.registry.signatures import manifestation
 from app.registry.render import src_marker, yaml_value
 
 APPROVAL_HEADING = "Approval"
@@ -21,8 +23,10 @@ def xml_text(text: str) -> str:
     return _XML_UNSAFE.sub("", text)
 
 
-def approval_rows(sop: SOP, approval: Approval) -> list[tuple[str, str]]:
+def approval_rows(sop: SOP, approval: Approval, signatures: Sequence[Signature] = ()) -> list[tuple[str, str]]:
     """The label/value pairs of the approval block (also used by tests and previews)."""
+    signed = [(f"Signature: {s.record.meaning}", f"{manifestation(s)}; user {s.record.signer_id}; "
+               f"re-authenticated by {s.record.auth_method}") for s in signatures]
     return [
         ("SOP id", approval.sop_id),
         ("Version", approval.doc_version),
@@ -35,6 +39,7 @@ def approval_rows(sop: SOP, approval: Approval) -> list[tuple[str, str]]:
         ("Review cadence (months)", str(approval.review_cadence_months)),
         ("Next review date", approval.next_review_date.isoformat()),
         ("Content hash (SHA-256)", approval.content_hash),
+        *signed,
     ]
 
 
@@ -62,7 +67,7 @@ def _block(doc, block: Block) -> None:
         doc.add_paragraph(NOT_STATED.strip("_")).runs[0].italic = True
 
 
-def docx_bytes(sop: SOP, approval: Approval) -> bytes:
+def docx_bytes(sop: SOP, approval: Approval, signatures: Sequence[Signature] = ()) -> bytes:
     """The approved SOP as a Word document; the same approval always gives the same bytes."""
     import docx
     from docx.enum.text import WD_BREAK
@@ -73,7 +78,7 @@ def docx_bytes(sop: SOP, approval: Approval) -> bytes:
     props.identifier, props.version = xml_text(approval.sop_id), approval.doc_version
     doc.add_heading(xml_text(sop.title), level=0)
     doc.add_heading(APPROVAL_HEADING, level=1)
-    _table(doc, ["Field", "Value"], [list(r) for r in approval_rows(sop, approval)])
+    _table(doc, ["Field", "Value"], [list(r) for r in approval_rows(sop, approval, signatures)])
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     for section in sections(sop):
         doc.add_heading(section.title, level=1)

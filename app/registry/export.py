@@ -4,7 +4,10 @@ Layout::
 
     registry/
       index.json, INDEX.md
+      registry-ed25519.pub.pem    the public key every signature and manifest verifies against
+      audit-head.json             the audit chain's head at the last export, signed (an anchor)
       <SOP-ID>/<doc-version>/<title-slug>.md|.docx|.json
+      <SOP-ID>/<doc-version>/manifest.json   sha256 of each file + the signatures, signed
 
 Every file of a version is rendered in memory, written to a hidden temporary folder
 beside its final place and renamed into place in one step, so an interrupted export
@@ -13,21 +16,26 @@ leaves either the whole version or nothing. The index files are replaced atomica
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import subprocess
 import tempfile
 import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
 from filelock import FileLock, Timeout
 
+from app.registry.audit import canonical_json
 from app.registry.docx_export import docx_bytes
 from app.registry.errors import ExportError
+from app.registry.keys import PUBLIC_NAME, RegistryKey
 from app.registry.paths import LOCK_NAME, inside, registry_root, safe_component, title_slug
-from app.registry.records import DraftRecord, ExportResult
+from app.registry.records import Actor, DraftRecord, ExportResult, Signature
+from app.registry.signatures import manifestation
 from app.registry.render import front_matter, oneline, render_index, render_markdown, yaml_value
 from app.registry.store import Store
 from app.registry.workflow import mark_exported
@@ -35,6 +43,8 @@ from app.registry.workflow import mark_exported
 FORMATS = ("md", "docx", "json")
 INDEX_JSON = "index.json"
 INDEX_MD = "INDEX.md"
+MANIFEST = "manifest.json"
+ANCHOR = "audit-head.json"
 LOCK_TIMEOUT_S = 60
 _TEMP_PREFIXES = (".tmp-", ".old-")
 
@@ -55,7 +65,7 @@ def check_exportable(store: Store, record: DraftRecord) -> None:
                           "record was altered after sign-off, export refused. Run 'sopdraft audit verify'.")
 
 
-def _json_bytes(record: DraftRecord) -> bytes:
+def _json_bytes(record: DraftRecord, signatures: list[Signature]) -> bytes:
     sop = record.draft.sop
     cited = {c: record.draft.chunks[c] for c in sorted(sop.all_citations()) if c in record.draft.chunks}
     data = {
@@ -64,19 +74,22 @@ def _json_bytes(record: DraftRecord) -> bytes:
         "version": record.version,
         "sop": sop.model_dump(mode="json"),
         "approval": record.approval.model_dump(mode="json"),
+        "signatures": [s.model_dump(mode="json") for s in signatures],
         "citations": {cid: ref.model_dump(mode="json", include={"source", "page", "heading", "source_sha256"})
                       for cid, ref in cited.items()},
     }
     return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-def render_files(record: DraftRecord, formats: tuple[str, ...], templates_dir: Path | None) -> dict[str, bytes]:
+def render_files(record: DraftRecord, formats: tuple[str, ...], templates_dir: Path | None,
+                 signatures: list[Signature] | None = None) -> dict[str, bytes]:
     """Every requested format rendered in memory, keyed by extension (fails before anything is written)."""
+    signatures = signatures or []
+    matter = {**front_matter(record.draft, record.approval), "signatures": [manifestation(s) for s in signatures]}
     renderers: dict[str, Callable[[], bytes]] = {
-        "md": lambda: render_markdown(record.draft.sop, front_matter(record.draft, record.approval),
-                                      templates_dir=templates_dir).encode("utf-8"),
-        "docx": lambda: docx_bytes(record.draft.sop, record.approval),
-        "json": lambda: _json_bytes(record),
+        "md": lambda: render_markdown(record.draft.sop, matter, templates_dir=templates_dir).encode("utf-8"),
+        "docx": lambda: docx_bytes(record.draft.sop, record.approval, signatures),
+        "json": lambda: _json_bytes(record, signatures),
     }
     return {fmt: renderers[fmt]() for fmt in formats}
 
@@ -192,6 +205,34 @@ def update_index(registry_dir: Path, record: DraftRecord, files: list[Path],
     return [json_path, md_path]
 
 
+def signed_json(key: RegistryKey, data: dict[str, Any]) -> bytes:
+    """``data`` plus ``key_id`` and a ``signature`` over its canonical JSON, as a file's bytes."""
+    body = {**data, "key_id": key.fingerprint()}
+    body["signature"] = key.sign(canonical_json(body).encode("utf-8"))
+    return (json.dumps(body, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def manifest_bytes(key: RegistryKey, record: DraftRecord, files: dict[str, bytes],
+                   signatures: list[Signature]) -> bytes:
+    """The signed manifest of one exported version: each file's sha256, the content hash, the signatures."""
+    return signed_json(key, {
+        "format": "sopdraft-manifest/1", "draft_id": record.draft_id, "version": record.version,
+        "sop_id": record.approval.sop_id, "doc_version": record.approval.doc_version,
+        "content_hash": record.approval.content_hash,
+        "files": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
+        "signatures": [s.model_dump(mode="json") for s in signatures]})
+
+
+def write_anchor(registry_dir: Path, key: RegistryKey, head: tuple[int, str]) -> list[Path]:
+    """Publish the public key and the audit chain's current head (signed) in the registry."""
+    public, anchor = registry_dir / PUBLIC_NAME, registry_dir / ANCHOR
+    if not public.exists() or public.read_bytes() != key.public_pem():
+        atomic_write(public, key.public_pem())
+    atomic_write(anchor, signed_json(key, {"format": "sopdraft-audit-anchor/1", "seq": head[0], "hash": head[1],
+                                           "at": datetime.now(timezone.utc).isoformat()}))
+    return [public, anchor]
+
+
 def _git(registry_dir: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
     return subprocess.run(["git", "-C", str(registry_dir), *args], capture_output=True, text=True, env=env,
@@ -223,10 +264,14 @@ def _git_checked(registry_dir: Path, *args: str) -> None:
         raise ExportError(f"files were written to {registry_dir} but git failed: {detail[-1] if detail else args}")
 
 
-def export(store: Store, draft_id: str, registry_dir: Path, *, formats: tuple[str, ...] = FORMATS,
-           templates_dir: Path | None = None, git_commit: bool = True, version: int | None = None,
-           actor: str | None = None) -> ExportResult:
-    """Write an approved version (latest if ``version`` is None) to the registry and mark it exported."""
+def export(store: Store, draft_id: str, registry_dir: Path, *, actor: Actor, key: RegistryKey,
+           signatures: list[Signature], formats: tuple[str, ...] = FORMATS, templates_dir: Path | None = None,
+           git_commit: bool = True, version: int | None = None) -> ExportResult:
+    """Write an approved version (latest if ``version`` is None) to the registry and mark it exported.
+
+    Called by :meth:`app.registry.signoff.SignoffService.export`, which checks the exporter's
+    role and that ``signatures`` are the valid ones the registry requires.
+    """
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
         raise ExportError(f"unknown export format(s) {unknown or '(none)'}; choose from {', '.join(FORMATS)}")
@@ -237,27 +282,32 @@ def export(store: Store, draft_id: str, registry_dir: Path, *, formats: tuple[st
     stem = title_slug(record.draft.sop.title, fallback=sop_dir.lower())
     registry_dir = registry_root(registry_dir)
     target = inside(registry_dir, registry_dir / sop_dir / safe_component(approval.doc_version, what="version"))
-    contents = render_files(record, tuple(dict.fromkeys(formats)), templates_dir)
+    contents = {f"{stem}.{fmt}": data for fmt, data in
+                render_files(record, tuple(dict.fromkeys(formats)), templates_dir, signatures).items()}
+    contents[MANIFEST] = manifest_bytes(key, record, contents, signatures)
     try:
         registry_dir.mkdir(parents=True, exist_ok=True)
         # One export at a time per registry: index.json is read, updated and replaced.
         with FileLock(str(registry_dir / LOCK_NAME), timeout=LOCK_TIMEOUT_S):
-            files = write_version_dir(target, {f"{stem}.{fmt}": data for fmt, data in contents.items()})
-            index_files = update_index(registry_dir, record, files, templates_dir)
+            files = write_version_dir(target, contents)
+            index_files = update_index(registry_dir, record, [f for f in files if f.name != MANIFEST],
+                                       templates_dir) + write_anchor(registry_dir, key, store.audit_head())
             commit = None
             if git_commit:
                 message = (f"{approval.sop_id} v{approval.doc_version}: {oneline(record.draft.sop.title)} "
                            f"(approved by {approval.approver})")
-                commit = commit_to_git(registry_dir, [target, *index_files], message, approval.approver)
+                commit = commit_to_git(registry_dir, [target, *index_files], message, actor.name)
     except Timeout as exc:
         raise ExportError(f"another export into {registry_dir} has held its lock for {LOCK_TIMEOUT_S} s; "
                           "try again when it has finished") from exc
     except OSError as exc:
         raise ExportError(f"cannot write to the registry {registry_dir}: {exc.strerror or exc}") from exc
     result = ExportResult(draft_id=record.draft_id, version=record.version, sop_id=approval.sop_id,
-                          doc_version=approval.doc_version, directory=target, files=files,
+                          doc_version=approval.doc_version, directory=target,
+                          files=[f for f in files if f.name != MANIFEST], manifest=target / MANIFEST,
                           index_files=index_files, commit=commit)
-    mark_exported(store, record, actor=actor or approval.approver,
-                  details={"directory": str(target), "files": [f.name for f in files], "commit": commit})
+    mark_exported(store, record, actor=actor,
+                  details={"directory": str(target), "files": [f.name for f in files], "commit": commit,
+                           "signatures": [s.signature for s in signatures]})
     return result
 

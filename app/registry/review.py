@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from app.models import Flag
-from app.registry.records import DraftRecord, DriftItem, DueItem
+from app.registry.records import SYSTEM, Actor, DraftRecord, DriftItem, DueItem
 from app.registry.store import Store
 
 DRIFT_RULE = "source-drift"
@@ -57,7 +57,7 @@ def drift_flag(item: DriftItem) -> Flag:
                 suggestion="Re-check the statements that cite this source and edit or re-approve the SOP.")
 
 
-def check_drift(store: Store, source_hashes: dict[str, str], *, actor: str = "sopdraft") -> list[DriftItem]:
+def check_drift(store: Store, source_hashes: dict[str, str], *, actor: Actor = SYSTEM) -> list[DriftItem]:
     """Compare the source hashes recorded at approval with ``source_hashes`` (source -> sha256).
 
     Returns every drifted source of every SOP in force. A drift seen for the first time is

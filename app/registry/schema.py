@@ -81,10 +81,74 @@ MIGRATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             BEGIN SELECT RAISE(ABORT, '{table} are append-only'); END"""
           for table in ("approvals", "waivers") for verb, event in (("immutable", "UPDATE"), ("no_delete", "DELETE"))),
     )),
+    ("accounts, sessions and tokens, owners, electronic signatures; attributed and keyed audit rows", (
+        """CREATE TABLE users (
+            user_id TEXT PRIMARY KEY,
+            login TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            full_name TEXT NOT NULL,
+            email TEXT NOT NULL DEFAULT '',
+            job_title TEXT NOT NULL DEFAULT '',
+            roles_json TEXT NOT NULL DEFAULT '[]',
+            disabled INTEGER NOT NULL DEFAULT 0,
+            password_hash TEXT NOT NULL DEFAULT '',
+            oidc_issuer TEXT,
+            oidc_subject TEXT,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            changed_at TEXT NOT NULL,
+            changed_by TEXT NOT NULL,
+            UNIQUE (oidc_issuer, oidc_subject))""",
+        """CREATE TABLE login_attempts (
+            id INTEGER PRIMARY KEY,
+            login TEXT NOT NULL COLLATE NOCASE,
+            at TEXT NOT NULL,
+            ok INTEGER NOT NULL)""",
+        "CREATE INDEX login_attempts_by_login ON login_attempts(login, at)",
+        """CREATE TABLE tokens (
+            token_id TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL REFERENCES users(user_id),
+            kind TEXT NOT NULL CHECK (kind IN ('session', 'api')),
+            secret_sha256 TEXT NOT NULL UNIQUE,
+            roles_json TEXT NOT NULL,
+            label TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            revoked_at TEXT)""",
+        """CREATE TABLE owners (
+            draft_id TEXT PRIMARY KEY REFERENCES drafts(draft_id),
+            user_id TEXT NOT NULL REFERENCES users(user_id),
+            assigned_at TEXT NOT NULL,
+            assigned_by TEXT NOT NULL)""",
+        """CREATE TABLE signatures (
+            id INTEGER PRIMARY KEY,
+            draft_id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            meaning TEXT NOT NULL,
+            signer_id TEXT NOT NULL,
+            record_json TEXT NOT NULL,
+            signature TEXT NOT NULL,
+            FOREIGN KEY (draft_id, version) REFERENCES versions(draft_id, version))""",
+        *(f"""CREATE TRIGGER signatures_{verb} BEFORE {event} ON signatures
+            BEGIN SELECT RAISE(ABORT, 'signatures are append-only'); END"""
+          for verb, event in (("immutable", "UPDATE"), ("no_delete", "DELETE"))),
+        "ALTER TABLE versions ADD COLUMN author_id TEXT NOT NULL DEFAULT ''",
+        """CREATE TRIGGER versions_author_immutable BEFORE UPDATE OF author_id ON versions
+            BEGIN SELECT RAISE(ABORT, 'stored versions are immutable; save a new version'); END""",
+        # Rows written before this step have no printed name and a plain SHA-256 link ('sha256');
+        # later rows name the user and link with an HMAC under the registry key ('hmac').
+        "ALTER TABLE audit ADD COLUMN actor_name TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE audit ADD COLUMN chain TEXT NOT NULL DEFAULT 'sha256'",
+        # SOP ids come from this sequence, so two drafts can never be given the same one.
+        """CREATE TABLE sop_ids (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            draft_id TEXT NOT NULL UNIQUE,
+            sop_id TEXT NOT NULL UNIQUE)""",
+    )),
 )
 
 PROTECTION_TRIGGERS = ("audit_no_update", "audit_no_delete", "versions_immutable", "versions_no_delete",
-                       "approvals_immutable", "approvals_no_delete", "waivers_immutable", "waivers_no_delete")
+                       "approvals_immutable", "approvals_no_delete", "waivers_immutable", "waivers_no_delete",
+                       "signatures_immutable", "signatures_no_delete", "versions_author_immutable")
 
 
 def current_version(conn: sqlite3.Connection) -> int:

@@ -13,7 +13,7 @@ import threading
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from pydantic import ValidationError
 
@@ -22,20 +22,28 @@ from app.registry import audit as chain
 from app.registry.diff import diff_sops, format_diff
 from app.registry.errors import ConflictError, IntegrityError, NotFound, RegistryError
 from app.registry.records import (
+    Actor,
     Approval,
     AuditEntry,
     AuditReport,
     DraftRecord,
     DraftSummary,
+    Signature,
+    SignatureRecord,
     VersionInfo,
     Waiver,
 )
 from app.registry.schema import PROTECTION_TRIGGERS, migrate
 from app.registry.validate import check_storable
 
+if TYPE_CHECKING:
+    from app.registry.keys import RegistryKey
+
 BUSY_TIMEOUT_MS = 10_000
 CURRENT_STATES = ("approved", "exported")  # states in which a version is the SOP in force
-_VERSION_COLUMNS = "draft_id, version, status, author, reason, created_at, draft_json, content_hash"
+_VERSION_COLUMNS = "draft_id, version, status, author, reason, created_at, draft_json, content_hash, author_id"
+_AUDIT_COLUMNS = "seq, at, actor, action, draft_id, version, details_json, prev_hash, hash, actor_name, chain"
+SOP_ID_FORMAT = "SOP-{:04d}"
 
 
 def utcnow() -> datetime:
@@ -44,10 +52,15 @@ def utcnow() -> datetime:
 
 
 class Store:
-    """SQLite store of drafts and their reviewed, approved and exported versions."""
+    """SQLite store of drafts and their reviewed, approved and exported versions.
 
-    def __init__(self, db_path: Path) -> None:
+    With ``key`` (the registry key) every new audit row is linked with an HMAC under it and
+    names its user; without one (tests of the store alone) rows get a plain SHA-256 link.
+    """
+
+    def __init__(self, db_path: Path, key: "RegistryKey | None" = None) -> None:
         self.db_path = Path(db_path)
+        self.key = key
         self._local = threading.local()
         self._lock = threading.Lock()
         self._connections: list[tuple[threading.Thread, sqlite3.Connection]] = []
@@ -110,36 +123,52 @@ class Store:
                 self._connections.pop()[1].close()
 
     # -- audit --------------------------------------------------------------------------
-    def append_audit(self, conn: sqlite3.Connection, *, actor: str, action: str, draft_id: str = "",
+    def append_audit(self, conn: sqlite3.Connection, *, actor: Actor, action: str, draft_id: str = "",
                      version: int | None = None, details: dict[str, Any] | None = None) -> AuditEntry:
         """Append one chained audit row inside the caller's open transaction."""
         head = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
         seq, prev_hash = (head[0] + 1, head[1]) if head else (1, chain.GENESIS)
         at = utcnow().isoformat()
         details_json = chain.canonical_json(details or {})
-        row = chain.audit_row(seq, at, actor, action, draft_id, version, _json_loads(details_json))
-        digest = chain.row_hash(prev_hash, row)
-        conn.execute("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                     (seq, at, actor, action, draft_id, version, details_json, prev_hash, digest))
+        keyed = self.key is not None
+        row = chain.audit_row(seq, at, actor.id, action, draft_id, version, _json_loads(details_json),
+                              actor.name if keyed else None)
+        digest = chain.row_hash(prev_hash, row, self.key)
+        conn.execute(f"INSERT INTO audit ({_AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     (seq, at, actor.id, action, draft_id, version, details_json, prev_hash, digest,
+                      actor.name if keyed else "", chain.KEYED if keyed else chain.PLAIN))
         conn.execute("INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) "
                      "ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash", (seq, digest))
-        return AuditEntry(**{**row, "at": at}, prev_hash=prev_hash, hash=digest)
+        if keyed:
+            self.key.record_keyed_from(self.db_path, seq)
+        return AuditEntry(**{**row, "at": at, "actor_name": actor.name if keyed else ""}, prev_hash=prev_hash,
+                          hash=digest)
 
     def audit_log(self, limit: int | None = None) -> list[AuditEntry]:
         """Audit entries, newest first (all of them, or the newest ``limit``)."""
-        rows = self._conn().execute(
-            "SELECT seq, at, actor, action, draft_id, version, details_json, prev_hash, hash FROM audit "
-            "ORDER BY seq DESC LIMIT ?", (-1 if limit is None else limit,)).fetchall()
+        rows = self._conn().execute(f"SELECT {_AUDIT_COLUMNS} FROM audit ORDER BY seq DESC LIMIT ?",
+                                    (-1 if limit is None else limit,)).fetchall()
         return [AuditEntry(seq=r[0], at=r[1], actor=r[2], action=r[3], draft_id=r[4], version=r[5],
-                           details=_json_loads(r[6]), prev_hash=r[7], hash=r[8]) for r in rows]
+                           details=_json_loads(r[6]), prev_hash=r[7], hash=r[8], actor_name=r[9]) for r in rows]
+
+    def audit_row_hash(self, seq: int) -> str | None:
+        """The stored link of audit row ``seq`` (None if there is no such row)."""
+        row = self._conn().execute("SELECT hash FROM audit WHERE seq = ?", (seq,)).fetchone()
+        return row[0] if row else None
+
+    def audit_head(self) -> tuple[int, str]:
+        """``(seq, hash)`` of the newest audit row (``(0, GENESIS)`` for an empty log)."""
+        row = self._conn().execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
+        return (row[0], row[1]) if row else (0, chain.GENESIS)
 
     def verify_audit(self) -> AuditReport:
-        """Check the hash chain, its head, the append-only triggers and every version against it."""
+        """Check the chain (keyed rows against the registry key), its head, the triggers and every version."""
         with self.snapshot() as conn:
-            rows = conn.execute("SELECT seq, at, actor, action, draft_id, version, details_json, prev_hash, hash "
-                                "FROM audit ORDER BY seq").fetchall()
+            rows = conn.execute(f"SELECT {_AUDIT_COLUMNS} FROM audit ORDER BY seq").fetchall()
             head = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
-            count, head_hash, problems = chain.verify_chain(rows, tuple(head) if head else None)
+            keyed_from = self.key.keyed_from(self.db_path) if self.key else None
+            count, head_hash, problems = chain.verify_chain(rows, tuple(head) if head else None, self.key,
+                                                            keyed_from)
             triggers = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
             problems += [f"protection trigger {t} was removed" for t in PROTECTION_TRIGGERS if t not in triggers]
             problems += self._check_versions_against_audit(conn, rows)
@@ -148,7 +177,7 @@ class Store:
     def _check_versions_against_audit(self, conn: sqlite3.Connection, rows: list[tuple]) -> list[str]:
         recorded: dict[tuple[str, int], str] = {}
         approved: dict[tuple[str, int], str] = {}
-        for _, _, _, action, draft_id, version, details_json, _, _ in rows:
+        for _, _, _, action, draft_id, version, details_json, *_ in rows:
             details = _json_loads(details_json)
             if isinstance(details, dict) and "draft_sha256" in details:
                 recorded[(draft_id, version)] = details["draft_sha256"]
@@ -165,30 +194,30 @@ class Store:
         return problems
 
     # -- drafts and versions -------------------------------------------------------------
-    def create_draft(self, draft: Draft, *, author: str) -> DraftRecord:
+    def create_draft(self, draft: Draft, *, actor: Actor) -> DraftRecord:
         """Store a new draft as version 1 in state ``draft``; audit ``created``."""
         now = utcnow().isoformat()
         with self.transaction() as conn:
             if conn.execute("SELECT 1 FROM drafts WHERE draft_id = ?", (draft.draft_id,)).fetchone():
                 raise RegistryError(f"draft {draft.draft_id} already exists; save a new version instead")
             conn.execute("INSERT INTO drafts VALUES (?, ?, ?)", (draft.draft_id, now, now))
-            self.insert_version(conn, draft, version=1, status="draft", author=author,
+            self.insert_version(conn, draft, version=1, status="draft", actor=actor,
                                 reason="created", action="created")
         return self.get_draft(draft.draft_id, 1)
 
     def insert_version(self, conn: sqlite3.Connection, draft: Draft, *, version: int, status: SOPStatus,
-                       author: str, reason: str, action: str, details: dict[str, Any] | None = None) -> None:
+                       actor: Actor, reason: str, action: str, details: dict[str, Any] | None = None) -> None:
         """Insert one version row and its audit entry inside the caller's transaction."""
         draft_json = draft.model_dump_json()
         check_storable(draft.draft_id, draft_json)
         sop, content_hash = draft.sop, draft.sop.content_hash()
         now = utcnow().isoformat()
         conn.execute(f"INSERT INTO versions ({_VERSION_COLUMNS}, sop_id, title, owner) "
-                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                     (draft.draft_id, version, status, author, reason, now, draft_json, content_hash,
-                      sop.metadata.sop_id, sop.title, sop.metadata.owner_name))
+                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     (draft.draft_id, version, status, actor.name, reason, now, draft_json, content_hash,
+                      actor.id, sop.metadata.sop_id, sop.title, sop.metadata.owner_name))
         conn.execute("UPDATE drafts SET updated_at = ? WHERE draft_id = ?", (now, draft.draft_id))
-        self.append_audit(conn, actor=author, action=action, draft_id=draft.draft_id, version=version,
+        self.append_audit(conn, actor=actor, action=action, draft_id=draft.draft_id, version=version,
                           details={"reason": reason, "status": status, "content_hash": content_hash,
                                    "draft_sha256": chain.sha256_text(draft_json), **(details or {})})
 
@@ -213,14 +242,14 @@ class Store:
             f"overwritten; merge and save again on v{latest}. Sections that differ: {titles}.\n{format_diff(diff)}",
             diff=diff, latest_version=latest)
 
-    def save_version(self, draft_id: str, draft: Draft, *, author: str, reason: str,
+    def save_version(self, draft_id: str, draft: Draft, *, actor: Actor, reason: str,
                      expected_version: int) -> DraftRecord:
         """Store an edit as a new version (state ``draft``); optimistic lock on ``expected_version``."""
         if draft.draft_id != draft_id:
             raise RegistryError(f"draft id mismatch: saving {draft.draft_id!r} as {draft_id!r}")
         with self.transaction() as conn:
             latest = self.check_expected(conn, draft_id, draft, expected_version)
-            self.insert_version(conn, draft, version=latest + 1, status="draft", author=author,
+            self.insert_version(conn, draft, version=latest + 1, status="draft", actor=actor,
                                 reason=reason, action="version_saved")
         return self.get_draft(draft_id, latest + 1)
 
@@ -242,7 +271,7 @@ class Store:
         approval = conn.execute("SELECT approval_json FROM approvals WHERE draft_id = ? AND version = ?",
                                 (draft_id, version)).fetchone()
         return DraftRecord(draft_id=row[0], version=row[1], status=row[2], author=row[3], reason=row[4],
-                           created_at=row[5], draft=draft,
+                           created_at=row[5], draft=draft, author_id=row[8],
                            approval=Approval.model_validate_json(approval[0]) if approval else None,
                            waivers=self._waivers(conn, draft_id), latest_version=self.latest_version(conn, draft_id))
 
@@ -264,15 +293,15 @@ class Store:
         self.latest_version(conn, draft_id)
         rows = conn.execute(
             "SELECT v.version, v.status, v.author, v.reason, v.created_at, v.content_hash, "
-            "json_extract(a.approval_json, '$.approver') FROM versions v LEFT JOIN approvals a "
+            "json_extract(a.approval_json, '$.approver'), v.author_id FROM versions v LEFT JOIN approvals a "
             "ON a.draft_id = v.draft_id AND a.version = v.version WHERE v.draft_id = ? ORDER BY v.version",
             (draft_id,)).fetchall()
         return [VersionInfo(version=r[0], status=r[1], author=r[2], reason=r[3], created_at=r[4],
-                            content_hash=r[5], approved_by=r[6] or "") for r in rows]
+                            content_hash=r[5], approved_by=r[6] or "", author_id=r[7]) for r in rows]
 
     # -- state, waivers, approvals, flags --------------------------------------------------
     def set_status(self, conn: sqlite3.Connection, draft_id: str, version: int, status: SOPStatus, *,
-                   actor: str, action: str, details: dict[str, Any] | None = None) -> None:
+                   actor: Actor, action: str, details: dict[str, Any] | None = None) -> None:
         """Change one version's state and audit it, inside the caller's transaction."""
         old = conn.execute("SELECT status FROM versions WHERE draft_id = ? AND version = ?",
                            (draft_id, version)).fetchone()
@@ -286,7 +315,7 @@ class Store:
         """Record a waiver and audit it, inside the caller's transaction."""
         waiver_json = waiver.model_dump_json()
         conn.execute("INSERT INTO waivers (draft_id, waiver_json) VALUES (?, ?)", (draft_id, waiver_json))
-        self.append_audit(conn, actor=waiver.author, action="waived", draft_id=draft_id, version=waiver.version,
+        self.append_audit(conn, actor=Actor(id=waiver.author_id, name=waiver.author), action="waived", draft_id=draft_id, version=waiver.version,
                           details=waiver.model_dump(mode="json"))
 
     def _waivers(self, conn: sqlite3.Connection, draft_id: str) -> list[Waiver]:
@@ -300,9 +329,10 @@ class Store:
         conn.execute("INSERT INTO approvals VALUES (?, ?, ?, ?, ?)",
                      (approval.draft_id, approval.version, approval.sop_id, approval.approved_at.isoformat(),
                       approval_json))
-        self.append_audit(conn, actor=approval.approver, action="approved", draft_id=approval.draft_id,
+        self.append_audit(conn, actor=Actor(id=approval.approver_id, name=approval.approver), action="approved", draft_id=approval.draft_id,
                           version=approval.version,
-                          details={"owner": approval.owner_name, "role": approval.owner_role,
+                          details={"owner": approval.owner_name, "owner_id": approval.owner_id,
+                                   "role": approval.owner_role,
                                    "content_hash": approval.content_hash, "doc_version": approval.doc_version,
                                    "waivers": [w.flag_id for w in approval.waivers],
                                    "approval_sha256": chain.sha256_text(approval_json)})
@@ -333,7 +363,7 @@ class Store:
         return records[0] if records else None
 
     def add_flag(self, conn: sqlite3.Connection, draft_id: str, version: int, flag: Flag, *, origin: str,
-                 actor: str, details: dict[str, Any] | None = None) -> None:
+                 actor: Actor, details: dict[str, Any] | None = None) -> None:
         """Attach a flag to a version (e.g. source drift) and audit it, inside the caller's transaction."""
         conn.execute("INSERT INTO flags (draft_id, version, origin, flag_json, created_at) VALUES (?, ?, ?, ?, ?)",
                      (draft_id, version, origin, flag.model_dump_json(), utcnow().isoformat()))
@@ -346,6 +376,54 @@ class Store:
         if origin is not None:
             query, params = query + " AND origin = ?", params + [origin]
         return [Flag.model_validate_json(r[0]) for r in self._conn().execute(query + " ORDER BY id", params)]
+
+    # -- owners, SOP ids, signatures ---------------------------------------------------------
+    def set_owner(self, conn: sqlite3.Connection, draft_id: str, user_id: str, *, actor: Actor) -> None:
+        """Assign ``user_id`` as the SOP's owner and audit the change, inside the caller's transaction."""
+        old = conn.execute("SELECT user_id FROM owners WHERE draft_id = ?", (draft_id,)).fetchone()
+        conn.execute("INSERT INTO owners VALUES (?, ?, ?, ?) ON CONFLICT(draft_id) DO UPDATE SET "
+                     "user_id = excluded.user_id, assigned_at = excluded.assigned_at, "
+                     "assigned_by = excluded.assigned_by", (draft_id, user_id, utcnow().isoformat(), actor.id))
+        self.append_audit(conn, actor=actor, action="owner_assigned", draft_id=draft_id,
+                          details={"owner_id": user_id, "previous_owner_id": old[0] if old else None})
+
+    def owner_id(self, draft_id: str) -> str | None:
+        """The user id of the draft's assigned owner (None when none was assigned)."""
+        row = self._conn().execute("SELECT user_id FROM owners WHERE draft_id = ?", (draft_id,)).fetchone()
+        return row[0] if row else None
+
+    def allocate_sop_id(self, conn: sqlite3.Connection, draft_id: str) -> str:
+        """The SOP id of ``draft_id``, drawn from a sequence the first time (ids never collide)."""
+        row = conn.execute("SELECT sop_id FROM sop_ids WHERE draft_id = ?", (draft_id,)).fetchone()
+        if row:
+            return row[0]
+        seq = conn.execute("INSERT INTO sop_ids (draft_id, sop_id) VALUES (?, '') RETURNING seq",
+                           (draft_id,)).fetchone()[0]
+        sop_id = SOP_ID_FORMAT.format(seq)
+        if conn.execute("SELECT 1 FROM versions WHERE sop_id = ? AND draft_id != ?", (sop_id, draft_id)).fetchone():
+            sop_id = f"{sop_id}-{draft_id[:8]}"  # someone typed this id by hand on another draft
+        conn.execute("UPDATE sop_ids SET sop_id = ? WHERE seq = ?", (sop_id, seq))
+        return sop_id
+
+    def add_signature(self, conn: sqlite3.Connection, signature: Signature) -> None:
+        """Record an electronic signature and audit it, inside the caller's transaction."""
+        rec = signature.record
+        record_json = rec.model_dump_json()
+        conn.execute("INSERT INTO signatures (draft_id, version, meaning, signer_id, record_json, signature) "
+                     "VALUES (?, ?, ?, ?, ?, ?)",
+                     (rec.draft_id, rec.version, rec.meaning, rec.signer_id, record_json, signature.signature))
+        self.append_audit(conn, actor=Actor(id=rec.signer_id, name=rec.signer_name), action=f"signed_{rec.meaning}",
+                          draft_id=rec.draft_id, version=rec.version,
+                          details={"meaning": rec.meaning, "content_hash": rec.content_hash,
+                                   "signature": signature.signature, "record_sha256": chain.sha256_text(record_json)})
+
+    def signatures(self, draft_id: str, version: int | None = None) -> list[Signature]:
+        """Signatures of a draft (of one version when given), oldest first."""
+        query, params = "SELECT record_json, signature FROM signatures WHERE draft_id = ?", [draft_id]
+        if version is not None:
+            query, params = query + " AND version = ?", params + [version]
+        return [Signature(record=SignatureRecord.model_validate_json(r[0]), signature=r[1])
+                for r in self._conn().execute(query + " ORDER BY id", params)]
 
 
 def _json_loads(text: str) -> Any:

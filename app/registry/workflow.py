@@ -1,8 +1,8 @@
-"""Review workflow: draft -> in_review -> approved -> exported (-> superseded).
+"""Review workflow primitives: draft -> in_review -> approved -> exported (-> superseded).
 
-Every transition checks its preconditions, writes in one store transaction and is audited.
-Critique flags are computed by the caller (``app.critique.critique_draft``) and passed in,
-so the rules here stay independent of the rule catalogue.
+Every transition checks its state preconditions, writes in one store transaction and is
+audited. Who may do what (roles, ownership, re-authentication) is decided one level up, in
+:mod:`app.registry.signoff`, the one service the CLI and the UI call.
 """
 
 from __future__ import annotations
@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 import sqlite3
 from datetime import date
+from typing import Callable
 
 from dateutil.relativedelta import relativedelta
 
 from app.models import SOP, Draft, Flag, HistoryEntry
 from app.registry.errors import ApprovalError, WaiverError, WorkflowError
-from app.registry.records import Approval, DraftRecord, Waiver
+from app.registry.records import Actor, Approval, DraftRecord, Signature, Waiver
 from app.registry.store import Store, utcnow
 
 DEFAULT_REVIEW_MONTHS = 12
@@ -62,63 +63,53 @@ def unresolved_blockers(flags: list[Flag], waivers: list[Waiver]) -> list[Flag]:
     return [f for f in flags if f.severity == "blocker" and not f.advisory and f.flag_id not in waived]
 
 
-def approval_problems(*, owner_name: str, owner_role: str, confirm: bool, flags: list[Flag],
-                      waivers: list[Waiver], approver: str | None = None) -> list[str]:
-    """Everything still missing before sign-off (empty when approval may proceed); the UI shows it."""
-    problems = [p for p in (name_problem(owner_name),) if p]
-    if approver is not None and approver.strip() != owner_name.strip():
-        problems += [p for p in (name_problem(approver, "approver"),) if p]
-    if not owner_role.strip():
-        problems.append("owner's role is required (e.g. 'Operations Manager')")
-    if not confirm:
-        problems.append("explicit confirmation is required: the owner must confirm they reviewed this exact text")
-    for flag in unresolved_blockers(flags, waivers):
-        problems.append(f"unresolved blocker {flag.flag_id} [{flag.rule}] in {flag.section}: {flag.message} "
-                        "(fix it or waive it with a reason)")
-    return problems
+def submit_for_review(store: Store, draft_id: str, *, actor: Actor, expected_version: int | None = None,
+                      prepare: Callable[[sqlite3.Connection, Draft], Draft] | None = None) -> DraftRecord:
+    """Move the latest version from ``draft`` to ``in_review``.
 
-
-def signoff_preview(draft: Draft, owner_name: str, owner_role: str) -> Draft:
-    """``draft`` as it would be signed off (owner filled in): critique this copy before approving."""
-    meta = draft.sop.metadata.model_copy(update={"owner_name": owner_name.strip(), "owner_role": owner_role.strip()})
-    return draft.model_copy(update={"sop": draft.sop.model_copy(update={"metadata": meta})})
-
-
-def submit_for_review(store: Store, draft_id: str, *, author: str, expected_version: int | None = None) -> DraftRecord:
-    """Move the latest version from ``draft`` to ``in_review``."""
+    ``prepare`` may fill in identification (owner, SOP id) inside the same transaction; when
+    it changes the content, that is saved as a new version first, then sent for review.
+    """
     record = store.get_draft(draft_id)
     _require_latest(record, expected_version)
     if record.status != "draft":
         raise WorkflowError(f"draft {draft_id} v{record.version} is {record.status}; only a draft can be submitted")
     with store.transaction() as conn:
-        store.check_expected(conn, draft_id, record.draft, record.version)
-        store.set_status(conn, draft_id, record.version, "in_review", actor=author, action="submitted")
-    return store.get_draft(draft_id, record.version)
+        version = store.check_expected(conn, draft_id, record.draft, record.version)
+        prepared = prepare(conn, record.draft) if prepare else record.draft
+        if prepared != record.draft:
+            version += 1
+            store.insert_version(conn, prepared, version=version, status="draft", actor=actor,
+                                 reason="identification filled in for review", action="version_saved")
+        store.set_status(conn, draft_id, version, "in_review", actor=actor, action="submitted")
+    return store.get_draft(draft_id, version)
 
 
-def edit(store: Store, draft_id: str, sop: SOP, *, author: str, reason: str, expected_version: int) -> DraftRecord:
+def edit(store: Store, draft_id: str, sop: SOP, *, actor: Actor, reason: str, expected_version: int,
+         base: Draft | None = None) -> DraftRecord:
     """Save an edited SOP as a new ``draft`` version (optimistic lock on ``expected_version``).
 
     Editing an approved or exported SOP never changes it: the new version starts unapproved
-    and the approved version stays in force until the new one is approved.
+    (no approver, state ``draft``) and the approved version stays in force until the new one
+    is approved. ``base`` replaces the stored draft around the SOP (e.g. after regenerating).
     """
     if not reason.strip():
         raise WorkflowError("an edit needs a reason (what changed and why)")
-    base = store.get_draft(draft_id, expected_version)
+    stored = store.get_draft(draft_id, expected_version)
     meta = sop.metadata.model_copy(update={"status": "draft", "approver": ""})
-    draft = base.draft.model_copy(update={"sop": sop.model_copy(update={"metadata": meta})})
+    draft = (base or stored.draft).model_copy(update={"sop": sop.model_copy(update={"metadata": meta})})
     with store.transaction() as conn:
         latest = store.check_expected(conn, draft_id, draft, expected_version)
-        details = {"approval_not_carried_over_from": latest} if base.approval else {}
-        store.insert_version(conn, draft, version=latest + 1, status="draft", author=author, reason=reason,
+        details = {"approval_not_carried_over_from": latest} if stored.approval else {}
+        store.insert_version(conn, draft, version=latest + 1, status="draft", actor=actor, reason=reason,
                              action="version_saved", details=details)
     return store.get_draft(draft_id, latest + 1)
 
 
-def waive(store: Store, draft_id: str, flag_id: str, *, reason: str, author: str,
+def waive(store: Store, draft_id: str, flag_id: str, *, reason: str, actor: Actor,
           flags: list[Flag] | None = None) -> Waiver:
-    """Record a named person's written waiver of one finding (checked against ``flags`` when given)."""
-    problems = [p for p in (name_problem(author, "waiver author"), reason_problem(reason)) if p]
+    """Record a signed-in reviewer's written waiver of one finding (checked against ``flags`` when given)."""
+    problems = [p for p in (reason_problem(reason),) if p]
     flag = None
     if flags is not None:
         flag = next((f for f in flags if f.flag_id == flag_id), None)
@@ -128,72 +119,70 @@ def waive(store: Store, draft_id: str, flag_id: str, *, reason: str, author: str
     if problems:
         raise WaiverError("cannot waive: " + "; ".join(problems))
     record = store.get_draft(draft_id)
-    waiver = Waiver(flag_id=flag_id, reason=" ".join(reason.split()), author=author.strip(), created_at=utcnow(),
-                    version=record.version, rule=flag.rule if flag else "", section=flag.section if flag else "",
-                    message=flag.message if flag else "")
+    waiver = Waiver(flag_id=flag_id, reason=" ".join(reason.split()), author=actor.name, author_id=actor.id,
+                    created_at=utcnow(), version=record.version, rule=flag.rule if flag else "",
+                    section=flag.section if flag else "", message=flag.message if flag else "")
     with store.transaction() as conn:
         store.add_waiver(conn, draft_id, waiver)
     return waiver
 
 
-def approve(store: Store, draft_id: str, *, owner_name: str, owner_role: str, confirm: bool, flags: list[Flag],
-            approver: str | None = None, expected_version: int | None = None, today: date | None = None,
-            current_source_hashes: dict[str, str] | None = None) -> DraftRecord:
-    """Sign off the latest version; returns the new approved version.
+Signer = Callable[[Draft, int], Signature]
 
-    Raises :class:`ApprovalError` listing every unmet requirement. The approved version is a
-    new version whose metadata carries owner, approver, dates and document version; its
-    content hash is what the approval is tied to. Older approved versions of the same SOP
-    become ``superseded``. ``current_source_hashes`` (source -> sha256 from the index) records
-    the sources as they are now, so re-approving after a drift clears it; without it the
-    hashes seen at drafting time are recorded.
+
+def approve(store: Store, record: DraftRecord, *, owner: Actor, owner_role: str, approver: Actor,
+            flags: list[Flag], sign: Signer, today: date | None = None,
+            current_source_hashes: dict[str, str] | None = None) -> DraftRecord:
+    """Sign off ``record`` (the latest version, checked by the caller); returns the new approved version.
+
+    The approved version is a new version whose metadata carries owner, approver, dates and
+    document version; ``sign(draft, version)`` makes the ``approved`` signature over its
+    content, stored in the same transaction. Older approved versions of the same SOP become
+    ``superseded``. ``current_source_hashes`` (source -> sha256 from the index) records the
+    sources as they are now, so re-approving after a drift clears it.
     """
-    record = store.get_draft(draft_id)
-    _require_latest(record, expected_version)
-    if record.status not in ("draft", "in_review"):
-        raise WorkflowError(f"draft {draft_id} v{record.version} is already {record.status}; "
-                            "edit it to start a new version")
-    approver = (approver or owner_name).strip()
-    problems = approval_problems(owner_name=owner_name, owner_role=owner_role, confirm=confirm, flags=flags,
-                                 waivers=record.waivers, approver=approver)
-    if problems:
-        raise ApprovalError(problems)
+    blockers = unresolved_blockers(flags, record.waivers)
+    if blockers:
+        raise ApprovalError([f"unresolved blocker {f.flag_id} [{f.rule}] in {f.section}: {f.message} "
+                             "(fix it or waive it with a reason)" for f in blockers])
     today = today or utcnow().date()
     with store.transaction() as conn:
-        store.check_expected(conn, draft_id, record.draft, record.version)
-        draft, approval = _approved_copy(store, conn, record, owner_name.strip(), owner_role.strip(), approver,
-                                         flags, today, cited_source_hashes(record.draft, current_source_hashes))
-        store.insert_version(conn, draft, version=approval.version, status="approved", author=approver,
+        store.check_expected(conn, record.draft_id, record.draft, record.version)
+        draft, approval = _approved_copy(store, conn, record, owner, owner_role, approver, flags, today,
+                                         cited_source_hashes(record.draft, current_source_hashes))
+        store.insert_version(conn, draft, version=approval.version, status="approved", actor=approver,
                              reason=f"sign-off as {approval.doc_version}", action="approval_version")
         store.add_approval(conn, approval)
+        store.add_signature(conn, sign(draft, approval.version))
         for old in store.current_records(approval.sop_id):
-            if (old.draft_id, old.version) != (draft_id, approval.version):
+            if (old.draft_id, old.version) != (record.draft_id, approval.version):
                 store.set_status(conn, old.draft_id, old.version, "superseded", actor=approver, action="superseded",
-                                 details={"by": f"{draft_id} v{approval.version}"})
-    return store.get_draft(draft_id, approval.version)
+                                 details={"by": f"{record.draft_id} v{approval.version}"})
+    return store.get_draft(record.draft_id, approval.version)
 
 
-def _approved_copy(store: Store, conn: sqlite3.Connection, record: DraftRecord, owner_name: str, owner_role: str,
-                   approver: str, flags: list[Flag], today: date, sources: dict[str, str]) -> tuple[Draft, Approval]:
+def _approved_copy(store: Store, conn: sqlite3.Connection, record: DraftRecord, owner: Actor, owner_role: str,
+                   approver: Actor, flags: list[Flag], today: date, sources: dict[str, str]) -> tuple[Draft, Approval]:
     sop = record.draft.sop
-    sop_id = sop.metadata.sop_id or f"SOP-{record.draft_id}"
+    sop_id = sop.metadata.sop_id or store.allocate_sop_id(conn, record.draft_id)
     prior = conn.execute("SELECT COUNT(*) FROM approvals WHERE sop_id = ?", (sop_id,)).fetchone()[0]
     doc_version = f"{prior + 1}.0"
     cadence = sop.metadata.review_cadence_months or DEFAULT_REVIEW_MONTHS
     next_review = today + relativedelta(months=cadence)
     meta = sop.metadata.model_copy(update={
-        "sop_id": sop_id, "version": doc_version, "status": "approved", "owner_name": owner_name,
-        "owner_role": owner_role, "approver": approver, "effective_date": today,
+        "sop_id": sop_id, "version": doc_version, "status": "approved", "owner_name": owner.name,
+        "owner_role": owner_role, "approver": approver.name, "effective_date": today,
         "review_cadence_months": cadence, "next_review_date": next_review})
     change = _change_summary(store, record)
-    history = [*sop.history, HistoryEntry(version=doc_version, date=today.isoformat(), author=approver,
+    history = [*sop.history, HistoryEntry(version=doc_version, date=today.isoformat(), author=approver.name,
                                           change=change)][-50:]
     new_sop = sop.model_copy(update={"metadata": meta, "history": history})
     draft = record.draft.model_copy(update={"sop": new_sop})
     flag_ids = {f.flag_id for f in flags}
     approval = Approval(
         draft_id=record.draft_id, version=record.version + 1, sop_id=sop_id, doc_version=doc_version,
-        owner_name=owner_name, owner_role=owner_role, approver=approver, approved_at=utcnow(),
+        owner_name=owner.name, owner_role=owner_role, approver=approver.name, approved_at=utcnow(),
+        owner_id=owner.id, approver_id=approver.id,
         content_hash=new_sop.content_hash(), effective_date=today, review_cadence_months=cadence,
         next_review_date=next_review, flags=flags,
         waivers=[w for w in record.waivers if w.flag_id in flag_ids], source_hashes=sources)
@@ -221,7 +210,7 @@ def cited_source_hashes(draft: Draft, current: dict[str, str] | None = None) -> 
     return hashes
 
 
-def mark_exported(store: Store, record: DraftRecord, *, actor: str, details: dict) -> None:
+def mark_exported(store: Store, record: DraftRecord, *, actor: Actor, details: dict) -> None:
     """Move an approved version to ``exported`` (re-exports are audited, the state stays)."""
     with store.transaction() as conn:
         if record.status == "exported":

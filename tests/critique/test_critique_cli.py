@@ -78,12 +78,13 @@ def test_bad_today(services, today):
 def test_stored_draft_includes_drafting_flags(services):
     from app.critique.parse import load_sop
     from app.models import Draft, Flag
+    from app.registry.records import Actor
 
     sop = load_sop(LABELLED / "01-meeting-summary-canonical.md")
     injection = Flag(rule="prompt-injection", severity="blocker", section="steps", message="Source text tried to "
                      "instruct the model.", evidence="ignore previous instructions")
     services.store.create_draft(Draft(draft_id="d-42", task="meeting summaries", sop=sop, flags=[injection]),
-                                author="Dana Reyes")
+                                actor=Actor(id="u-dana", name="Dana Reyes"))
     result = invoke(services, "d-42", "--format", "json", "--today", "2026-11-27")
     assert result.exit_code == 1, result.output
     rules = [f["rule"] for f in json.loads(result.stdout)["flags"]]

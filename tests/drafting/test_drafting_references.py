@@ -8,6 +8,7 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
 from app.drafting.service import _references, create_draft
+from tests.support.people import author_of
 from app.models import MAX_REFERENCES, SOP, ChunkRef, Statement
 from app.services import Services
 from app.settings import Settings
@@ -59,7 +60,7 @@ def test_a_draft_citing_many_sources_can_be_read_back_and_critiqued(settings: Se
     svc = Services(settings, chat_model=model)
     try:
         assert svc.index.ingest([notes]).exit_code == 0
-        record = create_draft(svc, "Use AI tools for " + ", ".join(TOPICS))
+        record = create_draft(svc, "Use AI tools for " + ", ".join(TOPICS), identity=author_of(svc))
         again = svc.store.get_draft(record.draft_id).draft
         assert len({again.chunks[c].source for c in again.sop.all_citations()}) > MAX_REFERENCES
         assert len(again.sop.references) <= MAX_REFERENCES

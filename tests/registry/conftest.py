@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from registry_helpers import make_draft
+from registry_helpers import ANA, make_draft
 
 from app.registry.store import Store
 
@@ -21,4 +21,4 @@ def store(tmp_path: Path):
 @pytest.fixture
 def created(store: Store):
     """The store with one draft created (version 1)."""
-    return store.create_draft(make_draft(), author="Ana Lopez")
+    return store.create_draft(make_draft(), actor=ANA)

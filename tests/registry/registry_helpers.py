@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from app.models import (
     SOP,
     ChunkRef,
+    DataRules,
     Draft,
     Escalation,
     Flag,
     Metadata,
     Record,
     Role,
+    Scope,
     Statement,
     Step,
     Tool,
 )
+from app.registry.keys import RegistryKey
+from app.registry.records import Actor, SignatureRecord
+from app.registry.signatures import make_signature
+from app.registry.store import utcnow
 
 OWNER = "Dana Reyes"
 ROLE = "Operations Manager"
+ANA = Actor(id="u-ana", name="Ana Lopez")
+BEN = Actor(id="u-ben", name="Ben Okafor")
+DANA = Actor(id="u-dana", name=OWNER)
+TEST_KEY = RegistryKey(Ed25519PrivateKey.generate())  # a throw-away registry key for store-level tests
 
 
 def make_sop(title: str = "Summarise internal meetings with AI", sop_id: str = "SOP-0001") -> SOP:
@@ -41,6 +53,17 @@ def make_sop(title: str = "Summarise internal meetings with AI", sop_id: str = "
     )
 
 
+def complete_sop(title: str = "Summarise internal meetings with AI", sop_id: str = "SOP-0001") -> SOP:
+    """:func:`make_sop` with scope, data rules and human review: no blocker once an owner is named."""
+    cite = ["3fa9c1d2e4b5"]
+    return make_sop(title, sop_id).model_copy(update={
+        "scope": Scope(covered=[Statement(text="Internal meetings of the operations team.", citations=cite)]),
+        "data_rules": DataRules(prohibited=[Statement(text="Client personal data must not be pasted into the tool.",
+                                                      citations=cite)]),
+        "human_review": [Statement(text="The meeting organiser checks the summary against the transcript "
+                                        "before sending it.", citations=cite)]})
+
+
 def make_draft(draft_id: str = "d-0001", sop: SOP | None = None) -> Draft:
     """A draft with chunk snapshots for its citations (sources feed drift detection)."""
     chunks = {
@@ -58,12 +81,28 @@ def blocker(evidence: str = "as appropriate") -> Flag:
                 message="No human review step before the summary is sent.", evidence=evidence)
 
 
-def approve_latest(store, draft_id: str = "d-0001", flags: list[Flag] | None = None, **kwargs):
-    """Approve the latest version with a valid owner, role and confirmation."""
+def approve_latest(store, draft_id: str = "d-0001", flags: list[Flag] | None = None, *, approver: Actor = DANA,
+                   key: RegistryKey = TEST_KEY, **kwargs):
+    """Approve the latest version as owner Dana Reyes (workflow level: no accounts, a test key)."""
     from app.registry.workflow import approve
 
-    args = {"owner_name": OWNER, "owner_role": ROLE, "confirm": True, "flags": flags or [], **kwargs}
-    return approve(store, draft_id, **args)
+    def sign(draft: Draft, version: int):
+        return make_signature(key, SignatureRecord(
+            draft_id=draft_id, version=version, sop_id=draft.sop.metadata.sop_id, meaning="approved",
+            signer_id=approver.id, signer_name=approver.name, signed_at=utcnow(), content_hash=draft.sop.content_hash(),
+            key_id=key.fingerprint(), auth_method="password"))
+
+    return approve(store, store.get_draft(draft_id), owner=DANA, owner_role=ROLE, approver=approver,
+                   flags=flags or [], sign=sign, **kwargs)
+
+
+def export_latest(store, draft_id: str, registry_dir, *, key: RegistryKey = TEST_KEY, **kwargs):
+    """Export an approved version with its stored signatures (workflow level, as the approver)."""
+    from app.registry.export import export
+
+    record = store.get_draft(draft_id, kwargs.get("version"))
+    return export(store, draft_id, registry_dir, actor=kwargs.pop("actor", DANA), key=key,
+                  signatures=store.signatures(draft_id, record.version), **kwargs)
 
 
 def bypass_protection(store):
@@ -74,3 +113,13 @@ def bypass_protection(store):
     for trigger in PROTECTION_TRIGGERS:
         conn.execute(f"DROP TRIGGER {trigger}")
     return conn
+
+
+def restore_protection(conn) -> None:  # noqa: ANN001 - sqlite3.Connection
+    """Recreate the triggers :func:`bypass_protection` dropped (a careful forger covers their tracks)."""
+    from app.registry.schema import MIGRATIONS
+
+    for _, statements in MIGRATIONS:
+        for statement in statements:
+            if statement.lstrip().startswith("CREATE TRIGGER"):
+                conn.execute(statement)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from registry_helpers import approve_latest, make_draft
+from registry_helpers import ANA, approve_latest, make_draft
 
 from app.models import Statement
 from app.registry.diff import diff_against_approved, diff_sops, diff_versions, format_diff
@@ -18,7 +18,7 @@ def test_diff_names_only_the_changed_sections(store, created):
     sop = created.draft.sop.model_copy(deep=True)
     sop.trigger.append(Statement(text="A client meeting has ended.", citations=["77aa00bb11cc"]))
     sop.steps[0].action = "Download the transcript"
-    edit(store, "d-0001", sop, author="Ana Lopez", reason="client meetings", expected_version=1)
+    edit(store, "d-0001", sop, actor=ANA, reason="client meetings", expected_version=1)
     diffs = diff_versions(store, "d-0001", 1, 2)
     assert [d.section for d in diffs] == ["trigger", "steps"]
     assert "+- A client meeting has ended. [src: 77aa00bb11cc]" in diffs[0].lines
@@ -31,6 +31,6 @@ def test_diff_against_the_approved_sop_of_the_same_sop_id(store, created):
     approve_latest(store)
     other = make_draft("d-0002")
     other.sop.purpose = [Statement(text="Summarise every meeting.")]
-    store.create_draft(other, author="Ana Lopez")
+    store.create_draft(other, actor=ANA)
     diffs = diff_against_approved(store, "d-0002")
     assert "purpose" in [d.section for d in diffs] and "metadata" in [d.section for d in diffs]

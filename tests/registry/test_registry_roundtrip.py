@@ -6,14 +6,13 @@ import json
 
 import pytest
 import typer
-from registry_helpers import approve_latest, make_draft, make_sop
+from registry_helpers import ANA, approve_latest, export_latest, make_draft, make_sop
 from typer.testing import CliRunner
 
 from app.cli import critique_cmd
 from app.critique import critique, load_catalogue
 from app.critique.parse import load_sop, parse_markdown
 from app.models import SOP, DataRules, HistoryEntry, Maintenance, Scope, Statement
-from app.registry.export import export
 
 
 def _full_sop() -> SOP:
@@ -49,9 +48,9 @@ def _normalised(sop: SOP) -> dict:
 @pytest.fixture
 def exported(store, tmp_path):
     """The full SOP approved and exported in every format."""
-    store.create_draft(make_draft(sop=_full_sop()), author="Ana Lopez")
+    store.create_draft(make_draft(sop=_full_sop()), actor=ANA)
     record = approve_latest(store)
-    return record, export(store, "d-0001", tmp_path / "reg", git_commit=False)
+    return record, export_latest(store, "d-0001", tmp_path / "reg", git_commit=False)
 
 
 def test_exported_markdown_round_trips_to_the_same_sop_and_findings(exported):

@@ -6,11 +6,12 @@ import sqlite3
 import threading
 
 import pytest
-from registry_helpers import approve_latest, bypass_protection, make_draft
+from registry_helpers import ANA, BEN, approve_latest, bypass_protection, make_draft
 
 from app.models import Statement
 from app.registry.errors import ConflictError, NotFound
 from app.registry.schema import MIGRATIONS
+from app.registry.records import Actor
 from app.registry.store import Store
 
 
@@ -47,18 +48,45 @@ def test_wal_foreign_keys_and_migrations_recorded_once(tmp_path):
     again.close()
 
 
-def test_an_older_database_is_migrated_in_order(tmp_path, monkeypatch):
-    from app.registry import schema
+def _legacy_database(path, draft) -> None:
+    """A database as sopdraft wrote it before accounts: schema steps 1-2, typed names, plain SHA-256 links."""
+    from app.registry import audit as chain
+    from app.registry.schema import migrate
+
+    conn = sqlite3.connect(path, isolation_level=None)
+    import app.registry.schema as schema
+
+    saved, schema.MIGRATIONS = schema.MIGRATIONS, MIGRATIONS[:2]
+    try:
+        migrate(conn)
+    finally:
+        schema.MIGRATIONS = saved
+    at, draft_json = "2026-11-01T10:00:00+00:00", draft.model_dump_json()
+    details = {"reason": "created", "status": "draft", "content_hash": draft.sop.content_hash(),
+               "draft_sha256": chain.sha256_text(draft_json)}
+    digest = chain.row_hash(chain.GENESIS, chain.audit_row(1, at, "Ana Lopez", "created", draft.draft_id, 1, details))
+    conn.execute("INSERT INTO drafts VALUES (?, ?, ?)", (draft.draft_id, at, at))
+    conn.execute("INSERT INTO versions (draft_id, version, status, sop_id, title, owner, author, reason, created_at, "
+                 "draft_json, content_hash) VALUES (?, 1, 'draft', ?, ?, '', 'Ana Lopez', 'created', ?, ?, ?)",
+                 (draft.draft_id, draft.sop.metadata.sop_id, draft.sop.title, at, draft_json, draft.sop.content_hash()))
+    conn.execute("INSERT INTO audit VALUES (1, ?, 'Ana Lopez', 'created', ?, 1, ?, ?, ?)",
+                 (at, draft.draft_id, chain.canonical_json(details), chain.GENESIS, digest))
+    conn.execute("INSERT INTO audit_head VALUES (1, 1, ?)", (digest,))
+    conn.close()
+
+
+def test_an_older_database_is_migrated_and_its_history_stays_readable(tmp_path):
+    from registry_helpers import TEST_KEY
 
     path = tmp_path / "old.db"
-    monkeypatch.setattr(schema, "MIGRATIONS", MIGRATIONS[:1])
-    old = Store(path)
-    old.create_draft(make_draft(), author="Ana Lopez")
-    old._conn().execute("UPDATE versions SET title = 'editable before step 2'")
-    old.close()
-    monkeypatch.setattr(schema, "MIGRATIONS", MIGRATIONS)
-    new = Store(path)
+    _legacy_database(path, make_draft())
+    new = Store(path, key=TEST_KEY)
     assert new.get_draft("d-0001").version == 1 and new.verify_audit().ok
+    new.save_version("d-0001", _edited(new.get_draft("d-0001"), "A later, attributed edit."), actor=ANA,
+                     reason="edit", expected_version=1)
+    old_row, new_row = sorted(new.audit_log(), key=lambda e: e.seq)
+    assert old_row.who == "Ana Lopez (unverified name)" and new_row.who == "Ana Lopez (u-ana)"
+    assert new.verify_audit().ok
     with pytest.raises(sqlite3.IntegrityError, match="immutable"):
         new._conn().execute("UPDATE versions SET title = 'not any more'")
     new.close()
@@ -70,10 +98,10 @@ def _edited(record, text):
 
 
 def test_stale_save_conflicts_with_a_section_diff(store, created):
-    store.save_version("d-0001", _edited(created, "Reviewer A's purpose."), author="Ana Lopez",
+    store.save_version("d-0001", _edited(created, "Reviewer A's purpose."), actor=ANA,
                        reason="tighten purpose", expected_version=1)
     with pytest.raises(ConflictError) as info:
-        store.save_version("d-0001", _edited(created, "Reviewer B's purpose."), author="Ben Okafor",
+        store.save_version("d-0001", _edited(created, "Reviewer B's purpose."), actor=BEN,
                            reason="other purpose", expected_version=1)
     err = info.value
     assert err.latest_version == 2
@@ -86,7 +114,7 @@ def test_stale_save_conflicts_with_a_section_diff(store, created):
 @pytest.mark.parametrize("shared_store", [True, False], ids=["threads-one-store", "two-stores"])
 def test_concurrent_edits_never_overwrite(tmp_path, shared_store):
     first = Store(tmp_path / "c.db")
-    base = first.create_draft(make_draft(), author="Ana Lopez")
+    base = first.create_draft(make_draft(), actor=ANA)
     stores = [first, first if shared_store else Store(tmp_path / "c.db")]
     barrier, outcomes = threading.Barrier(2), {}
 
@@ -94,7 +122,8 @@ def test_concurrent_edits_never_overwrite(tmp_path, shared_store):
         barrier.wait()
         try:
             outcomes[i] = stores[i].save_version("d-0001", _edited(base, f"Edit by reviewer {i}."),
-                                                 author=f"Reviewer Number{i}", reason="edit", expected_version=1)
+                                                 actor=Actor(id=f"u-{i}", name=f"Reviewer Number{i}"), reason="edit",
+                                                 expected_version=1)
         except ConflictError as exc:
             outcomes[i] = exc
 
@@ -123,7 +152,7 @@ def test_audit_chain_verifies_and_rows_cannot_be_updated(store, created):
 
 
 def test_edited_audit_row_is_detected(store, created):
-    store.save_version("d-0001", created.draft, author="Ana Lopez", reason="second", expected_version=1)
+    store.save_version("d-0001", created.draft, actor=ANA, reason="second", expected_version=1)
     conn = bypass_protection(store)
     conn.execute("UPDATE audit SET actor = 'Mallory Evil' WHERE seq = 1")
     problems = " ".join(store.verify_audit().problems)
@@ -133,7 +162,7 @@ def test_edited_audit_row_is_detected(store, created):
 
 def test_deleted_audit_rows_are_detected(store, created):
     for n in range(3):
-        store.save_version("d-0001", created.draft, author="Ana Lopez", reason=f"save {n}", expected_version=n + 1)
+        store.save_version("d-0001", created.draft, actor=ANA, reason=f"save {n}", expected_version=n + 1)
     conn = bypass_protection(store)
     conn.execute("DELETE FROM audit WHERE seq = 2")
     assert any("missing (deleted)" in p for p in store.verify_audit().problems)

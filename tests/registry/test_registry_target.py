@@ -7,10 +7,9 @@ import stat
 from pathlib import Path
 
 import pytest
-from registry_helpers import approve_latest
+from registry_helpers import approve_latest, export_latest
 
 from app.registry.errors import ExportError
-from app.registry.export import export
 
 
 def _bad_targets(tmp_path: Path) -> dict[str, tuple[Path, str]]:
@@ -32,7 +31,7 @@ def test_what_is_not_a_registry_folder_is_refused_with_one_line(store, created, 
     target, reason = _bad_targets(tmp_path)[case]
     before = sorted(os.listdir(target)) if target.is_dir() and case != "/proc" else None
     with pytest.raises(ExportError, match=reason):
-        export(store, "d-0001", target, git_commit=False)
+        export_latest(store, "d-0001", target, git_commit=False)
     if before is not None and case != "/":
         assert sorted(os.listdir(target)) == before
     assert not Path("/index.json").exists() or case != "/"
@@ -44,20 +43,20 @@ def test_an_unwritable_folder_is_refused(store, created, tmp_path) -> None:
     locked = tmp_path / "locked"
     locked.mkdir(mode=0o500)
     with pytest.raises(ExportError, match="is not writable"):
-        export(store, "d-0001", locked / "reg", git_commit=False)
+        export_latest(store, "d-0001", locked / "reg", git_commit=False)
 
 
 def test_the_resolved_path_is_recorded_and_existing_registries_are_accepted(store, created, tmp_path) -> None:
     approve_latest(store)
     (tmp_path / "a").mkdir()
-    result = export(store, "d-0001", tmp_path / "a" / ".." / "reg", git_commit=False)
+    result = export_latest(store, "d-0001", tmp_path / "a" / ".." / "reg", git_commit=False)
     assert result.directory == tmp_path.resolve() / "reg" / "SOP-0001" / "1.0"
     assert store.audit_log(limit=1)[0].details["directory"] == str(result.directory)
-    again = export(store, "d-0001", tmp_path / "reg", git_commit=False)  # holds index.json: a registry
+    again = export_latest(store, "d-0001", tmp_path / "reg", git_commit=False)  # holds index.json: a registry
     assert again.directory == result.directory
     (tmp_path / "hidden").mkdir()
     (tmp_path / "hidden" / ".git").mkdir()  # e.g. a fresh `git init`
-    export(store, "d-0001", tmp_path / "hidden", git_commit=False)
+    export_latest(store, "d-0001", tmp_path / "hidden", git_commit=False)
 
 
 @pytest.mark.parametrize(("umask", "file_mode", "dir_mode"), [(0o022, 0o644, 0o755), (0o077, 0o600, 0o700)])
@@ -65,7 +64,7 @@ def test_registry_files_honour_the_umask(store, created, tmp_path, umask, file_m
     approve_latest(store)
     old = os.umask(umask)
     try:
-        result = export(store, "d-0001", tmp_path / "reg", git_commit=False)
+        result = export_latest(store, "d-0001", tmp_path / "reg", git_commit=False)
     finally:
         os.umask(old)
     for path in [*result.files, *result.index_files]:
