@@ -14,8 +14,14 @@ from typing import Annotated, Iterator, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-ShortText = Annotated[str, Field(max_length=600)]
+MAX_SHORT_TEXT = 600
+ShortText = Annotated[str, Field(max_length=MAX_SHORT_TEXT)]
 Citations = Annotated[list[str], Field(default_factory=list, max_length=6)]
+MAX_TITLE = 200
+MAX_REFERENCES = 10
+# References are derived from the citations (never decoded by the model), so one may list every
+# chunk of its sources that the SOP cites.
+MAX_REFERENCE_CITATIONS = 1000
 
 SOPStatus = Literal["draft", "in_review", "approved", "exported", "superseded"]
 Severity = Literal["blocker", "warning", "info"]
@@ -43,6 +49,17 @@ class Statement(Cited):
 
     def as_text(self) -> str:
         return self.text
+
+
+class Reference(Statement):
+    """A cited source (or a group of them) with every chunk of it that the SOP cites."""
+
+    # A plain Statement (e.g. from a parsed SOP file) is accepted as a reference.
+    model_config = ConfigDict(extra="forbid", from_attributes=True)
+
+    citations: Annotated[list[str], Field(default_factory=list, max_length=MAX_REFERENCE_CITATIONS)] = Field(
+        description="Ids of the cited chunks of these sources."
+    )
 
 
 class Role(Cited):
@@ -157,7 +174,7 @@ class HistoryEntry(BaseModel):
 class Metadata(BaseModel):
     """Identification and control data of the SOP (set by people, not by the model)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
     sop_id: str = ""
     version: str = "0.1"
@@ -173,9 +190,10 @@ class Metadata(BaseModel):
 class SOP(BaseModel):
     """The fixed SOP template."""
 
-    model_config = ConfigDict(extra="forbid")
+    # Assignments are checked too: a value over a bound must be refused, never stored.
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
-    title: Annotated[str, Field(max_length=200)]
+    title: Annotated[str, Field(max_length=MAX_TITLE)]
     metadata: Metadata = Field(default_factory=Metadata)
     purpose: Annotated[list[Statement], Field(max_length=4)] = Field(default_factory=list)
     scope: Scope = Field(default_factory=Scope)
@@ -190,7 +208,7 @@ class SOP(BaseModel):
     escalation: Annotated[list[Escalation], Field(max_length=8)] = Field(default_factory=list)
     records: Annotated[list[Record], Field(max_length=8)] = Field(default_factory=list)
     maintenance: Maintenance = Field(default_factory=Maintenance)
-    references: Annotated[list[Statement], Field(max_length=10)] = Field(default_factory=list)
+    references: Annotated[list[Reference], Field(max_length=MAX_REFERENCES)] = Field(default_factory=list)
     history: Annotated[list[HistoryEntry], Field(max_length=50)] = Field(default_factory=list)
 
     def cited_items(self) -> Iterator[tuple[str, Cited]]:
@@ -309,6 +327,8 @@ class Redaction(BaseModel):
 
 class Draft(BaseModel):
     """A drafted SOP together with everything a reviewer needs to check it."""
+
+    model_config = ConfigDict(validate_assignment=True)
 
     draft_id: str
     task: str

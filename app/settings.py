@@ -57,6 +57,8 @@ class IngestSettings(BaseModel):
     """Ingest limits and chunking."""
 
     max_file_mb: float = 50.0
+    max_load_seconds: float = Field(60.0, gt=0, description="Time one file's text extraction may take.")
+    max_expanded_mb: float = Field(100.0, gt=0, description="Size a DOCX may expand to when unzipped.")
     chunk_size: int = 1000
     chunk_overlap: int = 100
     embed_batch_size: int = 32

@@ -19,7 +19,9 @@ if TYPE_CHECKING:
     from app.settings import IngestSettings
     from ingest.loaders import ExtractedDoc
 
-_ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)[ \t#]*$")
+# Possessive runs, so a long line of spaces or hashes is matched in linear time (a lazy
+# ``(.+?)[ \t#]*$`` retried the trailing run from every position: minutes on one hostile line).
+_ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]++((?:[ \t#]*+[^ \t#])++)[ \t#]*+$")
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
 # Link targets carry no meaning for the embedding but cost many tokens (the model reads 256 at most).
 # Markup is left out for the same reason: table rules, HTML tags, emphasis marks, heading hashes.

@@ -51,8 +51,11 @@ class SourceIndex:
                 "chunk_size": ingest.chunk_size, "chunk_overlap": ingest.chunk_overlap}
 
     def ingest(self, paths: list[Path], *, full: bool = False,
-               progress: Callable[[IngestProgress], None] | None = None) -> IngestReport:
-        """Index files and folders; unchanged files are skipped unless ``full`` (or settings changed)."""
+               progress: Callable[[IngestProgress], None] | None = None, follow_links: bool = False) -> IngestReport:
+        """Index files and folders; unchanged files are skipped unless ``full`` (or settings changed).
+
+        Links in a folder that point outside it are refused unless ``follow_links``.
+        """
         from ingest.pipeline import IngestRun
 
         if full or (self.manifest.files and self.manifest.data.config != self.config):
@@ -60,7 +63,7 @@ class SourceIndex:
         self.manifest.data.config = self.config
         self._lexical = None
         try:
-            return IngestRun(self, progress).run(list(paths))
+            return IngestRun(self, progress, follow_links).run(list(paths))
         finally:
             self._lexical = None
 

@@ -10,6 +10,7 @@ run left pending.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import time
 from dataclasses import dataclass, field
@@ -17,13 +18,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from ingest.chunking import Chunk, chunk_document
-from ingest.loaders import LoadError, extract, read_source, walk
+from ingest.loaders import Budget, LoadError, extract, read_source, refuse_outside_link, walk
 from ingest.manifest import FileEntry
 from ingest.models import FileResult, IngestProgress, IngestReport
 from ingest.store import delete_ids
 
 if TYPE_CHECKING:
     from ingest.index import SourceIndex
+
+log = logging.getLogger(__name__)
 
 @dataclass
 class Planned:
@@ -57,8 +60,10 @@ class Plan:
 class IngestRun:
     """Ingest ``paths`` into ``index``; see :meth:`SourceIndex.ingest`."""
 
-    def __init__(self, index: "SourceIndex", progress: Callable[[IngestProgress], None] | None) -> None:
+    def __init__(self, index: "SourceIndex", progress: Callable[[IngestProgress], None] | None,
+                 follow_links: bool = False) -> None:
         self.index = index
+        self.follow_links = follow_links
         self.manifest = index.manifest
         self.progress = progress
         self.results: list[FileResult] = []
@@ -104,15 +109,24 @@ class IngestRun:
     def plan(self, paths: list[Path]) -> Plan:
         """Expand folders, and find indexed files that no longer exist under a given path."""
         plan = Plan()
+        real: set[str] = set()  # each file once, however often and under whatever name it is given
+
+        def add(planned: Planned) -> None:
+            target = os.path.realpath(planned.path)
+            if target not in real:
+                real.add(target)
+                plan.files.append(planned)
+
         for given in paths:
             path = Path(os.path.abspath(given))
             if path.is_dir():
-                files = walk(path)
-                plan.files += [Planned(f, str(path), f.relative_to(path).as_posix()) for f in files]
+                files = walk(path, follow_links=self.follow_links)
+                for f in files:
+                    add(Planned(f, str(path), f.relative_to(path).as_posix()))
                 seen = {str(f) for f in files}
                 plan.gone += [p for p, e in self.manifest.files.items() if e.root == str(path) and p not in seen]
             elif path.exists():
-                plan.files.append(Planned(path, str(path), path.name))
+                add(Planned(path, str(path), path.name))
             else:
                 indexed = [p for p, e in self.manifest.files.items() if str(path) in (p, e.root)]
                 plan.gone += indexed
@@ -126,6 +140,8 @@ class IngestRun:
         key = str(planned.path)
         entry = self.manifest.files.get(key)
         try:
+            if not self.follow_links:  # before the unchanged check: a link indexed earlier is dropped
+                refuse_outside_link(planned.path, Path(planned.root))
             stat = planned.path.stat()
             if entry and entry.state == "done" and (entry.size, entry.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
                 return self._result(planned, "unchanged", len(entry.chunks))
@@ -136,14 +152,23 @@ class IngestRun:
                 self._dirty = True
                 return self._result(planned, "unchanged", len(entry.chunks))
             self._check_source_clash(planned)
-            chunks = chunk_document(extract(planned.path, data), planned.source, self.index.settings.ingest)
+            chunks = chunk_document(extract(planned.path, data, self._budget(planned.path)), planned.source,
+                                    self.index.settings.ingest)
             if not chunks:
                 raise LoadError(planned.path, "no text to index after chunking")
         except LoadError as exc:
             return self._failed(planned, exc.reason)
         except OSError as exc:
             return self._failed(planned, f"cannot read: {exc.strerror or exc}")
+        except Exception as exc:  # noqa: BLE001 - a parser's bug must not stop the batch
+            log.exception("extracting %s failed", planned.path)
+            return self._failed(planned, f"could not be read ({type(exc).__name__}: {str(exc)[:120]}); "
+                                         "the details are in the sopdraft log")
         return Candidate(planned, stat.st_size, stat.st_mtime_ns, digest, chunks)
+
+    def _budget(self, path: Path) -> Budget:
+        cfg = self.index.settings.ingest
+        return Budget(path, seconds=cfg.max_load_seconds, max_expanded_mb=cfg.max_expanded_mb)
 
     def _check_source_clash(self, planned: Planned) -> None:
         owner = self._owners.setdefault(planned.source, str(planned.path))

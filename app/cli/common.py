@@ -57,6 +57,12 @@ def emit(fmt: OutputFormat, data: Any, render_text: Callable[[], None]) -> None:
         render_text()
 
 
+def literal(text: str) -> str:
+    """``text`` safe to print through Rich on one line: markup escaped, control characters
+    (a newline in a file name) shown as escapes."""
+    return escape("".join(c if c.isprintable() else repr(c)[1:-1] for c in text))
+
+
 def fail(message: str, code: int = 2) -> None:
     """Print a clear error (no stack trace) and exit with ``code``."""
     err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich.markup import escape
 
 from app.cli.common import FormatOption, OutputFormat, console, emit, fail, services
 from app.models import Flag
@@ -34,14 +35,13 @@ def counts(flags: list[Flag]) -> dict[str, int]:
 
 def render_flags(title: str, flags: list[Flag]) -> None:
     """Print one SOP's findings, one block per finding (readable in a narrow terminal)."""
-    from rich.markup import escape
-
     tally = ", ".join(f"{s}: {n}" for s, n in counts(flags).items() if n) or "no findings"
     console.print(f"[bold]{escape(title)}[/]: {tally}", highlight=False)
     for f in flags:
         style = SEVERITY_STYLE[f.severity]
         advisory = " (advisory)" if f.advisory else ""
-        console.print(f"  [{style}]{f.severity.upper()}[/] {f.rule}{advisory} [dim]\\[{f.section}][/]", highlight=False)
+        console.print(f"  [{style}]{f.severity.upper()}[/] {escape(f.rule)}{advisory} [dim]\\[{escape(f.section)}][/]",
+                      highlight=False)
         console.print(f"    {escape(f.message)}", highlight=False)
         if f.evidence:
             console.print(f"    [dim]evidence:[/] {escape(f.evidence)}", highlight=False)
@@ -77,10 +77,14 @@ def _critique_target(ctx: typer.Context, target: str, today: date | None, ai: bo
         result = critique_document(doc, catalogue, today=today, ai=ai)
         result.flags = _with_advisory(ctx, doc.sop, result.flags)
         return result_json(result)
+    from app.registry.errors import NotFound, RegistryError
+
     try:
         draft = services(ctx).store.get_draft(target).draft
-    except Exception:  # noqa: BLE001 - any failure to find it means the same thing to the user
+    except NotFound:
         fail(f"no such draft or file: {target}")
+    except RegistryError as exc:  # e.g. an unreadable stored version: say so, not "no such draft"
+        fail(" ".join(str(exc).split()))
     flags = _with_advisory(ctx, draft.sop, critique_draft(draft, catalogue, today=today))
     applicability = detect_ai(Document.from_sop(draft.sop), ai)
     return {"flags": [flag_json(f) for f in flags], "applies_to_ai": applicability.applies_to_ai,

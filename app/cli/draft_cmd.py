@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Optional
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from app.cli.common import FormatOption, OutputFormat, console, current_identity, emit, err_console, fail, services
@@ -13,13 +14,14 @@ from app.models import SECTION_TITLES
 
 def _print_draft(record) -> None:  # noqa: ANN001 - a DraftRecord
     draft = record.draft
-    console.print(f"[bold]{draft.sop.title}[/]  draft [cyan]{draft.draft_id}[/] v{record.version} "
-                  f"({draft.provider}/{draft.model}, {draft.duration_s:.0f} s)")
+    console.print(f"[bold]{escape(draft.sop.title)}[/]  draft [cyan]{draft.draft_id}[/] v{record.version} "
+                  f"({escape(draft.provider)}/{escape(draft.model)}, {draft.duration_s:.0f} s)", highlight=False)
     for section, ids in draft.evidence.items():
-        console.print(f"  {SECTION_TITLES.get(section, section):28} evidence: {', '.join(ids) or '-'}")
+        console.print(escape(f"  {SECTION_TITLES.get(section, section):28} evidence: {', '.join(ids) or '-'}"),
+                      highlight=False)
     for flag in draft.flags:
-        console.print(f"  [{'red' if flag.severity == 'blocker' else 'yellow'}]{flag.severity:7}[/] {flag.rule:18} "
-                      f"{flag.section}: {flag.message}", highlight=False)
+        console.print(f"  [{'red' if flag.severity == 'blocker' else 'yellow'}]{flag.severity:7}[/] "
+                      + escape(f"{flag.rule:18} {flag.section}: {flag.message}"), highlight=False)
     console.print(f"Next: [bold]sopdraft critique {draft.draft_id}[/], then approve with a named owner.")
 
 
@@ -40,7 +42,7 @@ def register(app: typer.Typer) -> None:
         identity = current_identity(ctx)
         if svc.index.count() == 0:
             fail("the index is empty: run `sopdraft ingest PATH…` first")
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+        with Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False), BarColumn(), TimeElapsedColumn(),
                       console=err_console, transient=True) as bar:
             job = bar.add_task("Starting", total=None)
 

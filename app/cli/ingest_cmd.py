@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Optional
 
 import typer
+from rich.markup import escape
 
-from app.cli.common import FormatOption, OutputFormat, console, emit, err_console, fail, services
+from app.cli.common import FormatOption, OutputFormat, console, emit, err_console, fail, literal, services
 
 if TYPE_CHECKING:
     from ingest.models import IngestProgress, IngestReport, SearchHit
@@ -26,6 +27,8 @@ def ingest(
     ctx: typer.Context,
     paths: list[Path] = typer.Argument(..., help="Files or folders of notes (PDF, DOCX, Markdown, HTML, text)."),
     full: bool = typer.Option(False, "--full", help="Rebuild the index from scratch instead of updating it."),
+    follow_links: bool = typer.Option(False, "--follow-links",
+                                      help="Also index what links in a folder point to outside it."),
     fmt: OutputFormat = FormatOption,
 ) -> None:
     """Index process notes for drafting. Exit code 0 = all files ok, 3 = some failed, 4 = all failed."""
@@ -34,11 +37,12 @@ def ingest(
     try:
         index = services(ctx).index
         with ProgressBar() as on_progress:
-            report = index.ingest(paths, full=full, progress=on_progress)
+            report = index.ingest(paths, full=full, progress=on_progress, follow_links=follow_links)
     except EmbeddingModelError as exc:
         fail(str(exc))
     for failed in (f for f in report.files if f.status == "failed"):
-        err_console.print(f"[red]failed[/] {failed.path}: {failed.reason}", highlight=False, soft_wrap=True)
+        err_console.print(f"[red]failed[/] {literal(failed.path)}: {literal(failed.reason)}", highlight=False,
+                          soft_wrap=True)
     emit(fmt, report, lambda: _print_summary(report))
     raise typer.Exit(report.exit_code)
 
@@ -70,7 +74,7 @@ class ProgressBar:
         self._progress = Progress(
             TextColumn("ingest"), BarColumn(), TextColumn("{task.fields[files]} files"),
             TextColumn("{task.fields[chunks]} chunks ({task.fields[rate]:.1f}/s)"),
-            TimeRemainingColumn(), TextColumn("{task.fields[current]}", style="dim"),
+            TimeRemainingColumn(), TextColumn("{task.fields[current]}", style="dim", markup=False),
             console=err_console, transient=True,
         )
         self._progress.start()
@@ -113,5 +117,5 @@ def _print_hits(hits: list["SearchHit"]) -> None:
         console.print("No matching chunks (is anything ingested? try `sopdraft ingest PATH`).")
     for hit in hits:
         where = f"{hit.source}" + (f" p.{hit.page}" if hit.page else "") + (f" — {hit.heading}" if hit.heading else "")
-        console.print(f"[bold]{hit.score:.3f}[/] [cyan]{hit.chunk_id}[/] {where}", highlight=False)
+        console.print(f"[bold]{hit.score:.3f}[/] [cyan]{escape(hit.chunk_id)}[/] {escape(where)}", highlight=False)
         console.print("    " + " ".join(hit.text.split())[:300], highlight=False, markup=False)

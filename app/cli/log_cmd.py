@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Optional
 
 import typer
+from rich.markup import escape
 
 from app.cli.common import FormatOption, OutputFormat, console, emit, services
 
@@ -43,12 +44,10 @@ def register(app: typer.Typer) -> None:
                            "tokens in/out", "seconds", "result"):
                 table.add_column(column)
             for c in calls:
-                table.add_row(
-                    c.time.strftime("%Y-%m-%d %H:%M:%S"), c.provider, c.model, c.purpose, c.policy,
-                    str(len(c.chunk_ids)), _redaction_summary(c.redactions),
-                    f"{_tokens(c.input_tokens)}/{_tokens(c.output_tokens)}", f"{c.duration_s:.2f}",
-                    "ok" if c.ok else f"[red]failed[/]: {c.error}",
-                )
+                cells = (c.time.strftime("%Y-%m-%d %H:%M:%S"), c.provider, c.model, c.purpose, c.policy,
+                         str(len(c.chunk_ids)), _redaction_summary(c.redactions),
+                         f"{_tokens(c.input_tokens)}/{_tokens(c.output_tokens)}", f"{c.duration_s:.2f}")
+                table.add_row(*map(escape, cells), "ok" if c.ok else f"[red]failed[/]: {escape(c.error or '')}")
             console.print(table)
 
         emit(fmt, {"calls": calls}, render)

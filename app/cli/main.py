@@ -9,7 +9,9 @@ from typing import Optional
 
 import typer
 
-from app.cli.common import TOKEN_META
+from app.cli.common import TOKEN_META, fail
+from app.cli.errors import OneLineErrors
+from app.logsetup import route_library_logs
 from app.services import Services
 from app.settings import Settings
 
@@ -29,6 +31,7 @@ COMMAND_MODULES = (
 def build_app() -> typer.Typer:
     """The Typer application with every command registered."""
     app = typer.Typer(
+        cls=OneLineErrors,
         name="sopdraft",
         help="Draft Standard Operating Procedures from your notes, critique them, and sign them off.",
         no_args_is_help=True,
@@ -44,6 +47,11 @@ def build_app() -> typer.Typer:
         ),
     ) -> None:
         settings = Settings(data_dir=data_dir) if data_dir else Settings()
+        try:
+            settings.ensure_dirs()
+        except OSError as exc:
+            fail(f"the data dir {settings.data_dir} cannot be used: {exc.strerror or exc}")
+        route_library_logs(settings.data_dir)
         ctx.obj = Services(settings)
         ctx.meta[TOKEN_META] = os.environ.get("SOPDRAFT_TOKEN", "")
         ctx.call_on_close(ctx.obj.close)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import typer
+from rich.markup import escape
 
 from app.cli.common import FormatOption, OutputFormat, console, emit, fail, services
 
@@ -27,7 +28,7 @@ def register(app: typer.Typer) -> None:
             fail(str(exc))
         took = time.perf_counter() - started
         emit(fmt, {"path": str(path), "seconds": round(took, 2)},
-             lambda: console.print(f"model ready: {path} ({took:.1f} s)"))
+             lambda: console.print(escape(f"model ready: {path} ({took:.1f} s)"), highlight=False))
 
     @group.command("check")
     def check(ctx: typer.Context, fmt: OutputFormat = FormatOption) -> None:
@@ -42,4 +43,5 @@ def register(app: typer.Typer) -> None:
             fail(f"model check failed: {exc}")
         took = time.perf_counter() - started
         emit(fmt, {"provider": svc.settings.llm.provider, "reply": reply, "seconds": round(took, 2)},
-             lambda: console.print(f"{svc.settings.llm.provider}: {reply[:60]!r} ({took:.1f} s)"))
+             lambda: console.print(escape(f"{svc.settings.llm.provider}: {reply[:60]!r} ({took:.1f} s)"),
+                                   highlight=False))

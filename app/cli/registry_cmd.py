@@ -212,6 +212,8 @@ def _audit_commands(app: typer.Typer) -> None:
         """Check that no history was edited, deleted or rewritten (exit 1 if it was)."""
         from app.registry.verify import anchor_problems
 
+        if registry is not None and not registry.is_dir():
+            fail(f"{registry} is not a registry folder")
         store = services(ctx).store
         report = store.verify_audit()
         if registry is not None:

@@ -14,7 +14,8 @@ from app.drafting.generate import draft_group
 from app.drafting.sections import SectionSpec, load_plan
 from app.drafting.verify import repair_citations, verify_sop
 from app.llm import ProviderError
-from app.models import SECTION_TITLES, SOP, ChunkRef, Draft, Flag, Metadata, Redaction, Statement
+from app.models import (MAX_REFERENCES, MAX_SHORT_TEXT, MAX_TITLE, SECTION_TITLES, SOP, ChunkRef, Draft, Flag,
+                        Metadata, Redaction, Reference)
 from app.privacy import DataBlockedError
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ def _dedupe(flags: list[Flag]) -> list[Flag]:
 
 def _title_from_task(task: str) -> str:
     task = " ".join(task.split()).rstrip(".")
-    return (task[:1].upper() + task[1:])[:200] or "Untitled procedure"
+    return (task[:1].upper() + task[1:])[:MAX_TITLE] or "Untitled procedure"
 
 
 def _no_evidence_flags(evidence: Evidence, specs: list[SectionSpec]) -> list[Flag]:
@@ -92,12 +93,29 @@ def _injection_flags(evidence: Evidence, embed: Any = None) -> list[Flag]:
     return to_flags(findings, evidence.by_section)
 
 
-def _references(sop: SOP, chunks: dict[str, ChunkRef]) -> list[Statement]:
+def _references(sop: SOP, chunks: dict[str, ChunkRef]) -> list[Reference]:
+    """One reference per cited source, every cited chunk kept; with more sources than the
+    template holds, neighbouring sources share a reference."""
     by_source: dict[str, list[str]] = {}
     for cid in sorted(sop.all_citations()):
         if cid in chunks:
             by_source.setdefault(chunks[cid].source, []).append(cid)
-    return [Statement(text=source, citations=ids[:6]) for source, ids in sorted(by_source.items())]
+    sources = sorted(by_source)
+    n, k = len(sources), min(len(sources), MAX_REFERENCES)
+    groups = [sources[i * n // k:(i + 1) * n // k] for i in range(k)]  # sizes differ by one at most
+    return [Reference(text=_source_list(group), citations=[c for s in group for c in by_source[s]])
+            for group in groups]
+
+
+def _source_list(sources: list[str]) -> str:
+    """``a.md; b.md``, shortened to ``a.md and 3 more sources`` when it would not fit one statement."""
+    limit = MAX_SHORT_TEXT
+    text = "; ".join(sources)
+    shown = len(sources)
+    while len(text) > limit and shown > 1:
+        shown -= 1
+        text = f"{'; '.join(sources[:shown])} and {len(sources) - shown} more sources"
+    return text[:limit]
 
 
 def _draft_sections(services: "Services", task: str, specs: list[SectionSpec], evidence: Evidence,

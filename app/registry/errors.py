@@ -54,3 +54,7 @@ class ExportError(RegistryError):
 
 class UnsafeNameError(ExportError):
     """An id or title cannot be turned into a safe file or folder name."""
+
+
+class InvalidDraftError(RegistryError):
+    """A draft breaks a bound of the template (e.g. a title over 200 characters); nothing was stored."""

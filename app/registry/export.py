@@ -33,7 +33,7 @@ from app.registry.audit import canonical_json
 from app.registry.docx_export import docx_bytes
 from app.registry.errors import ExportError
 from app.registry.keys import PUBLIC_NAME, RegistryKey
-from app.registry.paths import inside, safe_component, title_slug
+from app.registry.paths import LOCK_NAME, inside, registry_root, safe_component, title_slug
 from app.registry.records import Actor, DraftRecord, ExportResult, Signature
 from app.registry.signatures import manifestation
 from app.registry.render import front_matter, oneline, render_index, render_markdown, yaml_value
@@ -45,7 +45,6 @@ INDEX_JSON = "index.json"
 INDEX_MD = "INDEX.md"
 MANIFEST = "manifest.json"
 ANCHOR = "audit-head.json"
-LOCK_NAME = ".sopdraft-export.lock"
 LOCK_TIMEOUT_S = 60
 _TEMP_PREFIXES = (".tmp-", ".old-")
 
@@ -95,6 +94,25 @@ def render_files(record: DraftRecord, formats: tuple[str, ...], templates_dir: P
     return {fmt: renderers[fmt]() for fmt in formats}
 
 
+def current_umask() -> int:
+    """The process umask, read without changing it where Linux tells it (``/proc/self/status``)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: set and restore (not atomic, but only on such systems)
+    os.umask(mask)
+    return mask
+
+
+def shared_mode(*, directory: bool) -> int:
+    """The mode a plain ``open``/``mkdir`` would give, so a shared registry stays readable to the team
+    (``mkstemp``/``mkdtemp`` create 0600/0700 whatever the umask)."""
+    return (0o777 if directory else 0o666) & ~current_umask()
+
+
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -115,6 +133,7 @@ def atomic_write(path: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
     os.close(fd)
     try:
+        os.chmod(tmp, shared_mode(directory=False))
         _write_file(Path(tmp), data)
         os.replace(tmp, path)
     except BaseException:
@@ -132,6 +151,7 @@ def write_version_dir(target: Path, files: dict[str, bytes]) -> list[Path]:
             shutil.rmtree(stale, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{target.name}-", dir=parent))
     try:
+        os.chmod(tmp, shared_mode(directory=True))
         for name, data in files.items():
             _write_file(tmp / name, data)
         if target.exists():  # re-export: move the old folder aside, then swap
@@ -260,13 +280,13 @@ def export(store: Store, draft_id: str, registry_dir: Path, *, actor: Actor, key
     approval = record.approval
     sop_dir = safe_component(approval.sop_id, what="SOP id")
     stem = title_slug(record.draft.sop.title, fallback=sop_dir.lower())
-    registry_dir = Path(registry_dir)
+    registry_dir = registry_root(registry_dir)
     target = inside(registry_dir, registry_dir / sop_dir / safe_component(approval.doc_version, what="version"))
     contents = {f"{stem}.{fmt}": data for fmt, data in
                 render_files(record, tuple(dict.fromkeys(formats)), templates_dir, signatures).items()}
     contents[MANIFEST] = manifest_bytes(key, record, contents, signatures)
-    registry_dir.mkdir(parents=True, exist_ok=True)
     try:
+        registry_dir.mkdir(parents=True, exist_ok=True)
         # One export at a time per registry: index.json is read, updated and replaced.
         with FileLock(str(registry_dir / LOCK_NAME), timeout=LOCK_TIMEOUT_S):
             files = write_version_dir(target, contents)
@@ -280,6 +300,8 @@ def export(store: Store, draft_id: str, registry_dir: Path, *, actor: Actor, key
     except Timeout as exc:
         raise ExportError(f"another export into {registry_dir} has held its lock for {LOCK_TIMEOUT_S} s; "
                           "try again when it has finished") from exc
+    except OSError as exc:
+        raise ExportError(f"cannot write to the registry {registry_dir}: {exc.strerror or exc}") from exc
     result = ExportResult(draft_id=record.draft_id, version=record.version, sop_id=approval.sop_id,
                           doc_version=approval.doc_version, directory=target,
                           files=[f for f in files if f.name != MANIFEST], manifest=target / MANIFEST,

@@ -34,6 +34,7 @@ from app.registry.records import (
     Waiver,
 )
 from app.registry.schema import PROTECTION_TRIGGERS, migrate
+from app.registry.validate import check_storable
 
 if TYPE_CHECKING:
     from app.registry.keys import RegistryKey
@@ -208,6 +209,7 @@ class Store:
                        actor: Actor, reason: str, action: str, details: dict[str, Any] | None = None) -> None:
         """Insert one version row and its audit entry inside the caller's transaction."""
         draft_json = draft.model_dump_json()
+        check_storable(draft.draft_id, draft_json)
         sop, content_hash = draft.sop, draft.sop.content_hash()
         now = utcnow().isoformat()
         conn.execute(f"INSERT INTO versions ({_VERSION_COLUMNS}, sop_id, title, owner) "

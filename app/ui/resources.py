@@ -12,6 +12,7 @@ import threading
 import time
 from typing import Literal
 
+from app.logsetup import route_library_logs
 from app.services import Services
 from app.settings import Settings
 
@@ -79,6 +80,7 @@ def settings_fingerprint(settings: Settings) -> str:
 
 
 def _build_services(fingerprint: str, _settings: Settings) -> Services:
+    route_library_logs(_settings.data_dir)
     return Services(_settings)
 
 

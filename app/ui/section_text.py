@@ -14,10 +14,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from app.models import SOP, Cited, Escalation, Record, Role, Statement, Step, Tool
+from app.models import SOP, Cited, Escalation, Record, Reference, Role, Statement, Step, Tool
 
 ITEM_FIELDS: dict[type[Cited], tuple[str, ...]] = {
     Statement: ("text",),
+    Reference: ("text",),
     Role: ("role", "responsibility"),
     Tool: ("name", "use"),
     Step: ("actor", "action", "output", "check"),
@@ -27,7 +28,7 @@ ITEM_FIELDS: dict[type[Cited], tuple[str, ...]] = {
 LIST_SECTIONS: dict[str, type[Cited]] = {
     "purpose": Statement, "roles": Role, "trigger": Statement, "inputs": Statement, "approved_tools": Tool,
     "steps": Step, "human_review": Statement, "quality_checks": Statement, "escalation": Escalation,
-    "records": Record, "references": Statement,
+    "records": Record, "references": Reference,
 }
 SUBLISTS: dict[str, tuple[tuple[str, str], ...]] = {
     "scope": (("covered", "Covered"), ("applies_when", "Applies when"), ("out_of_scope", "Out of scope"),

@@ -8,6 +8,8 @@ import tempfile
 from pathlib import Path
 
 _UNSAFE = re.compile(r"[^\w.\- ]+")
+# Bytes of a saved name: below the usual 255-byte file name limit, with room to spare.
+MAX_NAME_BYTES = 200
 
 
 class UploadError(ValueError):
@@ -15,11 +17,37 @@ class UploadError(ValueError):
 
 
 def safe_upload_name(name: str) -> str:
-    """A file name safe to create in the uploads folder (no folders, no dot files)."""
-    base = _UNSAFE.sub("_", Path(name.replace("\\", "/")).name).strip(" .")
-    if not base or base.startswith("."):
+    """A file name safe to create in the uploads folder (no folders, no dot files, not too long).
+
+    The suffix is kept (it decides how the file is read); a long stem is shortened.
+    """
+    stem, suffix = os.path.splitext(_UNSAFE.sub("_", Path(name.replace("\\", "/")).name))
+    stem, suffix = stem.strip(" ."), suffix.strip(" ")
+    if not stem or len(suffix.encode()) > 16:
         raise UploadError(f"{name!r}: not a usable file name")
-    return base
+    room = MAX_NAME_BYTES - len(suffix.encode())
+    stem = stem.encode()[:room].decode(errors="ignore").rstrip(" .")
+    return stem + suffix
+
+
+def save_uploads(uploads_dir: Path, files: list[tuple[str, bytes]], max_mb: float) -> tuple[list[Path], list[str]]:
+    """Save a batch of ``(name, data)`` uploads: ``(saved paths, one error line per refused file)``.
+
+    One bad file does not stop the others; two files that would get the same name are refused
+    after the first, so neither silently replaces the other.
+    """
+    saved: list[Path] = []
+    errors: list[str] = []
+    for name, data in files:
+        try:
+            if uploads_dir / safe_upload_name(name) in saved:
+                raise UploadError(f"{name}: another file of this upload has the same name; rename one of them")
+            saved.append(save_upload(uploads_dir, name, data, max_mb))
+        except UploadError as exc:
+            errors.append(str(exc))
+        except OSError as exc:
+            errors.append(f"{name}: cannot be saved ({exc.strerror or exc})")
+    return saved, errors
 
 
 def save_upload(uploads_dir: Path, name: str, data: bytes, max_mb: float) -> Path:

@@ -6,9 +6,10 @@ import io
 from pathlib import Path
 
 from ingest.loaders.base import ExtractedDoc, LoadError
+from ingest.loaders.budget import Budget
 
 
-def load(path: Path, data: bytes) -> ExtractedDoc:
+def load(path: Path, data: bytes, budget: Budget | None = None) -> ExtractedDoc:
     """The text layer of every page, pages separated by a blank line, with page spans."""
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
@@ -17,7 +18,13 @@ def load(path: Path, data: bytes) -> ExtractedDoc:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise LoadError(path, "encrypted PDF (a password is required); save an unencrypted copy")
-        pages = [(n, page.extract_text() or "") for n, page in enumerate(reader.pages, start=1)]
+        pages: list[tuple[int, str]] = []
+        chars = 0
+        for n, page in enumerate(reader.pages, start=1):
+            pages.append((n, page.extract_text() or ""))
+            chars += len(pages[-1][1])
+            if budget is not None:
+                budget.check(chars)
     except LoadError:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:

@@ -152,7 +152,7 @@ def test_failure_between_files_leaves_no_partial_files(store, created, tmp_path,
         real(path, data)
 
     monkeypatch.setattr(export_mod, "_write_file", failing)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(ExportError, match="cannot write to the registry .*: disk full"):
         export_latest(store, "d-0001", reg, git_commit=False)
     assert _files(reg) == [".sopdraft-export.lock"]
     assert [p.name for p in (reg / "SOP-0001").iterdir()] == []

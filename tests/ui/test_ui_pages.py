@@ -65,6 +65,29 @@ def test_untrusted_source_text_is_never_rendered_as_markup(app, tmp_path):
             assert escaped in value, value
 
 
+def test_a_hostile_file_name_in_the_ingest_progress_is_literal_text(app, monkeypatch, tmp_path):
+    from streamlit.elements.progress import ProgressMixin
+
+    shown: list[str] = []
+    real = ProgressMixin.progress
+
+    def spy(self, value, text=None):  # noqa: ANN001, ANN202 - records what the real element is given
+        shown.append(text or "")
+        return real(self, value, text=text)
+
+    monkeypatch.setattr(ProgressMixin, "progress", spy)
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "![x](https:evil.example).md").write_text("# Claims\n\nThe team lead approves claims.\n")
+    app.text_input[0].input(str(folder))
+    button(app, "Ingest").click()
+    app.run()
+    no_errors(app)
+    with_name = [t for t in shown if "evil" in t]
+    assert with_name, shown
+    assert all(r"\!\[x\]\(https" in t for t in with_name), with_name
+
+
 def test_regenerate_saves_a_new_version_by_the_signed_in_user(app):
     ingest_notes(app)
     draft_id = create_draft(app)

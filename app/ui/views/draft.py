@@ -78,7 +78,7 @@ def _run_draft(ctx: AppContext, state: UIState, task: str, sections: list[str]) 
         bar = st.progress(0.0)
 
         def progress(p) -> None:  # noqa: ANN001 - app.drafting.service.DraftProgress
-            bar.progress(min(p.done / p.total, 1.0) if p.total else 0.0, text=p.message)
+            bar.progress(min(p.done / p.total, 1.0) if p.total else 0.0, text=escape_markdown(p.message))
             status.write(escape_markdown(f"{p.message} ({p.done}/{p.total})" if p.total else p.message))
 
         record = create_draft(ctx.services, task, identity=signed_in(state), sections=sections, progress=progress)

@@ -10,7 +10,7 @@ from app.ui import viewmodels as vm
 from app.auth.permissions import Permission
 from app.ui.components import empty_state, escape_markdown, friendly_errors, show_error, show_notices, signed_in
 from app.ui.state import AppContext, IngestRow, UIState, get_context, get_state
-from app.ui.uploads import save_upload
+from app.ui.uploads import save_uploads
 
 UPLOAD_TYPES = ["md", "markdown", "txt", "text", "html", "htm", "pdf", "docx"]
 
@@ -57,10 +57,11 @@ def _add_sources(ctx: AppContext, state: UIState) -> None:
         submitted = st.form_submit_button("Ingest", type="primary", icon=":material/upload:")
     if not submitted:
         return
-    paths: list[Path] = []
-    with friendly_errors("Saving the upload"):
-        uploads = ctx.settings.data_dir / "uploads"
-        paths += [save_upload(uploads, f.name, f.getvalue(), ctx.settings.ingest.max_file_mb) for f in files or []]
+    uploads = ctx.settings.data_dir / "uploads"
+    paths, refused = save_uploads(uploads, [(f.name, f.getvalue()) for f in files or []],
+                                  ctx.settings.ingest.max_file_mb)
+    for message in refused:
+        show_error(f"Not uploaded: {message}")
     if folder.strip():
         target = Path(folder.strip()).expanduser()
         if roots is not None and not any(target.resolve().is_relative_to(r.resolve()) for r in roots):
@@ -89,7 +90,8 @@ def _ingest(ctx: AppContext, state: UIState, paths: list[Path]) -> None:
 
     def progress(p) -> None:  # noqa: ANN001 - ingest.models.IngestProgress
         fraction = p.files_done / p.files_total if p.files_total else 1.0
-        bar.progress(min(fraction, 1.0), text=f"{p.files_done}/{p.files_total} files · {p.chunks_done} passages · {p.current}")
+        bar.progress(min(fraction, 1.0), text=escape_markdown(
+            f"{p.files_done}/{p.files_total} files · {p.chunks_done} passages · {p.current}"))
 
     with friendly_errors("Ingest"):
         report = ctx.services.index.ingest(paths, progress=progress)
