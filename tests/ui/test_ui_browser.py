@@ -1,4 +1,4 @@
-"""The real thing: ``streamlit run`` on a free loopback port, driven by Debian's Chromium.
+"""The real thing: ``streamlit run`` on a free loopback port, driven by a real Chromium.
 
 Ingests a notes folder, drafts with the fake provider, approves, exports, downloads the
 Markdown and checks the exported file carries the approval metadata. With
@@ -18,6 +18,7 @@ import pytest
 
 from app.services import Services
 from app.settings import Settings
+from tests.support.browser import ARGS as CHROMIUM_ARGS, MISSING, find_chromium
 from tests.support.net import free_port, running_server
 from tests.ui.ui_helpers import MEETING_NOTES, OWNER, TASK, clear_blockers
 
@@ -25,9 +26,6 @@ pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "docs" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SLOW = 120_000  # ms: drafting on a busy 2-core machine
 
 
@@ -36,8 +34,6 @@ def server(ui_env: Settings):
     """``streamlit run app/ui/app.py`` as ``sopdraft ui`` starts it, on a free loopback port."""
     from app.cli.ui_cmd import streamlit_command
 
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run 'make browser-deps'")
     port = free_port()
     command = streamlit_command(port, "127.0.0.1", ui_env.ingest.max_file_mb)
     with running_server(command, port, "/_stcore/health", cwd=REPO, env=dict(os.environ),
@@ -46,12 +42,21 @@ def server(ui_env: Settings):
 
 
 @pytest.fixture
-def page(server: str):
-    """A Chromium page (Debian's build; Playwright's own browsers cannot be downloaded here)."""
+def chromium() -> Path:
+    """The Chromium to drive; the test skips, saying so in one line, when there is none."""
+    found = find_chromium()
+    if found is None:
+        pytest.skip(MISSING)
+    return found
+
+
+@pytest.fixture
+def page(chromium: Path, server: str):
+    """A page in the Chromium :func:`find_chromium` found."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
         tab = browser.new_page(viewport={"width": 1440, "height": 1200}, accept_downloads=True)
         tab.set_default_timeout(30_000)
         tab.goto(server)
