@@ -39,6 +39,9 @@ test: install browser-deps
 test-fast: install
 	$(BIN)/python -m pytest -n 2 -m "not smoke and not browser"
 
+lint: install
+	$(BIN)/ruff check .
+
 bench: model
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
