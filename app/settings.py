@@ -88,7 +88,7 @@ class RegistrySettings(BaseModel):
     """Where approved SOPs go."""
 
     path: Path | None = Field(None, description="Registry folder; default <data_dir>/registry.")
-    templates_dir: Path | None = Field(None, description="A team folder of export templates overriding templates/.")
+    templates_dir: Path | None = Field(None, description="A team folder of export templates overriding app/registry/templates/.")
     git_commit: bool = True
     formats: list[Literal["md", "docx", "json"]] = Field(
         default_factory=lambda: ["md", "docx", "json"], description="Files written per exported version."
@@ -146,8 +146,3 @@ class Settings(BaseSettings):
         """Create the data directory tree (idempotent)."""
         for d in (self.data_dir, self.index_dir, self.models_dir):
             d.mkdir(parents=True, exist_ok=True)
-
-
-def project_root() -> Path:
-    """The repository root, where prompts/ and templates/ live."""
-    return Path(__file__).resolve().parent.parent

@@ -1,4 +1,4 @@
-"""Section specifications (from ``prompts/sections.yaml``) and their JSON schemas.
+"""Section specifications (from ``app/prompts/sections.yaml``) and their JSON schemas.
 
 Each section's schema restricts ``citations`` to the short ids of that section's own
 evidence (an ``enum``), so constrained decoding cannot cite anything else.
@@ -62,7 +62,7 @@ class DraftPlan(BaseModel):
 
 @lru_cache(maxsize=1)
 def load_plan() -> DraftPlan:
-    """The drafting plan from ``prompts/sections.yaml``."""
+    """The drafting plan from ``app/prompts/sections.yaml``."""
     data = load_prompt_data("sections.yaml")
     specs = {key: SectionSpec(key=key, **spec) for key, spec in data["sections"].items()}
     plan = DraftPlan(sections=specs, groups=data["groups"])

@@ -1,4 +1,4 @@
-"""Prompt files in ``prompts/``, rendered strictly: a missing variable is an error."""
+"""Prompt files in this package (``app/prompts/``), rendered strictly: a missing variable is an error."""
 
 from __future__ import annotations
 
@@ -8,12 +8,10 @@ from pathlib import Path
 import jinja2
 import yaml
 
-from app.settings import project_root
-
 
 def prompts_dir() -> Path:
-    """The folder of prompt files."""
-    return project_root() / "prompts"
+    """The folder of prompt files (package data, so an installed sopdraft has them too)."""
+    return Path(__file__).resolve().parent
 
 
 @lru_cache(maxsize=4)
@@ -29,10 +27,10 @@ def _environment(folder: str) -> jinja2.Environment:
 
 
 def render_prompt(name: str, /, **variables: object) -> str:
-    """Render ``prompts/<name>`` with ``variables``; undefined variables raise."""
+    """Render ``app/prompts/<name>`` with ``variables``; undefined variables raise."""
     return _environment(str(prompts_dir())).get_template(name).render(**variables).strip() + "\n"
 
 
 def load_prompt_data(name: str) -> dict:
-    """Load a YAML data file from ``prompts/``."""
+    """Load a YAML data file from ``app/prompts/``."""
     return yaml.safe_load((prompts_dir() / name).read_text(encoding="utf-8"))
