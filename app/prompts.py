@@ -1,4 +1,4 @@
-"""Prompt files in ``prompts/``, rendered strictly: a missing variable is an error."""
+"""Prompt files (top-level ``prompts/``), rendered strictly: a missing variable is an error."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from pathlib import Path
 import jinja2
 import yaml
 
-from app.settings import project_root
-
 
 def prompts_dir() -> Path:
-    """The folder of prompt files."""
-    return project_root() / "prompts"
+    """The folder of prompt files (the repository's ``prompts/``, or its copy in an installed package)."""
+    from app.assets import data_dir
+
+    return data_dir("prompts", "sections.yaml")
 
 
 @lru_cache(maxsize=4)

@@ -197,7 +197,3 @@ def is_loopback(host: str) -> bool:
     except ValueError:
         return False
 
-
-def project_root() -> Path:
-    """The repository root, where prompts/ and templates/ live."""
-    return Path(__file__).resolve().parent.parent

@@ -1,6 +1,6 @@
 """Benchmark the data boundary: redaction throughput and detection quality.
 
-Prints, for the TTS handbook (../shared/corpus/tts-handbook/pages) and a labelled probe set:
+Prints, for the TTS handbook (corpus/tts-handbook/pages) and a labelled probe set:
 - redaction throughput (MB/s) of app.privacy.redact vs. a naive one-pass baseline
   (one regex for e-mails and digit runs), measured in the same run;
 - precision/recall of detection on labelled probes, for both;
@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 from app.injection import scan  # noqa: E402
 from app.privacy import detect, redact  # noqa: E402
 
-HANDBOOK = ROOT.parent / "shared" / "corpus" / "tts-handbook" / "pages"
+HANDBOOK = ROOT / "corpus" / "tts-handbook" / "pages"
 
 # Probe texts; the values that must be found are marked «like this» (markers are removed).
 PII_PROBES = [

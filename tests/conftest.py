@@ -19,7 +19,7 @@ from app.settings import AuthSettings, LLMSettings, Settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES_DIR = REPO_ROOT / "examples"
-HANDBOOK_DIR = REPO_ROOT.parent / "shared" / "corpus" / "tts-handbook" / "pages"
+HANDBOOK_DIR = REPO_ROOT / "corpus" / "tts-handbook" / "pages"
 
 
 def _is_loopback(address: object) -> bool:
@@ -92,11 +92,9 @@ def examples_dir() -> Path:
 
 @pytest.fixture
 def handbook_copy(tmp_path: Path) -> Path:
-    """A private copy of the real TTS handbook pages (the shared corpus is read-only)."""
+    """A private copy of the real TTS handbook pages (corpus/tts-handbook), which tests may change."""
     import shutil
 
-    if not HANDBOOK_DIR.is_dir():
-        pytest.fail(f"shared corpus missing at {HANDBOOK_DIR}")
     dest = tmp_path / "handbook"
     shutil.copytree(HANDBOOK_DIR, dest)
     return dest

@@ -1,6 +1,6 @@
 """Canonical Markdown (``docs/sop-markdown.md``) and the registry index, from Jinja2 templates.
 
-Templates live in ``templates/``; a team folder given as ``templates_dir`` overrides files
+Templates live in the top-level ``templates/``; a team folder given as ``templates_dir`` overrides files
 by name. ``StrictUndefined`` makes a missing variable an error instead of an empty string.
 """
 
@@ -15,15 +15,16 @@ from app.models import SECTION_TITLES, SOP, Draft
 from app.registry.blocks import sections
 from app.registry.errors import ExportError
 from app.registry.records import Approval
-from app.settings import project_root
 
 SOP_TEMPLATE = "sop.md.j2"
 INDEX_TEMPLATE = "INDEX.md.j2"
 
 
 def default_templates_dir() -> Path:
-    """The export templates shipped with sopdraft."""
-    return project_root() / "templates"
+    """The export templates shipped with sopdraft (the repository's ``templates/`` or its installed copy)."""
+    from app.assets import data_dir
+
+    return data_dir("templates", SOP_TEMPLATE)
 
 
 def template_env(templates_dir: Path | None = None):

@@ -1,4 +1,4 @@
-"""The real thing: ``streamlit run`` on a free loopback port, driven by Debian's Chromium.
+"""The real thing: ``streamlit run`` on a free loopback port, driven by a real Chromium.
 
 Local accounts: the author signs in, ingests a notes folder, drafts with the fake provider and
 submits to the owner; the owner signs in from a second browser, re-enters her password to
@@ -23,6 +23,7 @@ import pytest
 
 from app.services import Services
 from app.settings import Settings
+from tests.support.browser import ARGS as CHROMIUM_ARGS, MISSING, find_chromium
 from tests.support.net import free_port, running_server
 from tests.support.people import add_team, password
 from tests.ui.ui_helpers import MEETING_NOTES, OWNER, OWNER_LOGIN, TASK, WAIVER_REASON
@@ -31,9 +32,6 @@ pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "docs" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SLOW = 120_000  # ms: drafting on a busy 2-core machine
 OIDC_USER = {"sub": "lee-chen", "email": "lee@example.org", "name": "Lee Chen"}
 
@@ -48,8 +46,8 @@ def streamlit_server(settings: Settings, cwd: Path, extra_env: dict[str, str] | 
     """
     from app.cli.ui_cmd import streamlit_command
 
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run 'make browser-deps'")
+    if find_chromium() is None:
+        pytest.skip(MISSING)
     port = port or free_port()
     command = streamlit_command(port, "127.0.0.1", settings.ingest.max_file_mb)
     env = {**os.environ, **(extra_env or {})}
@@ -75,7 +73,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        chromium = pw.chromium.launch(executable_path=str(find_chromium()), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 
