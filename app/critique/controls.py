@@ -125,36 +125,38 @@ def found_anywhere(rule: Rule, ctx: Context) -> bool:
     return False
 
 
-def closest(rule: Rule, ctx: Context) -> tuple[Unit, float] | None:
-    """The sentence nearest to stating the control: in its section, or passing one of its tests."""
+def closest(rule: Rule, ctx: Context) -> Unit | None:
+    """The sentence nearest to stating the control: in its section or with its cue words, most tests passed.
+
+    Ranked by wording only, so the evidence (and the finding's id, which waivers use) does not
+    depend on what the embedding cache holds.
+    """
     pool = [u for u in sentence_units(ctx) if u.section == rule.section or _cued(rule, u)]
-    pool = _rank(rule, ctx, pool)[:CANDIDATES]
-    if not pool:
-        return None
-    # Only sentences the model has already seen are compared (no model time for evidence).
-    seen = [u for u in pool if ctx.model is not None and ctx.model.cached(u.text)]
-    sims = [sim for sim, _ in _similarity(rule, ctx, seen)] if seen else []
-    by_text = {u.text: sim for u, sim in zip(seen, sims)}
-    sims = [by_text.get(u.text, 0.0) for u in pool]
-    best = max(range(len(pool)), key=lambda i: (sims[i], pool[i].section == rule.section))
-    return pool[best], sims[best]
+    ranked = _rank(rule, ctx, pool)
+    return ranked[0] if ranked else None
 
 
-def missing_evidence(rule: Rule, ctx: Context, own: list[Unit]) -> str:
-    """What was searched and the closest sentence found, for a missing control."""
-    n = len(sentence_units(ctx))
-    searched = f"searched {', '.join(dict.fromkeys(rule.scope))}" + (f" and {n} sentences by meaning" if n else "")
+def missing_evidence(rule: Rule, own: list[Unit]) -> str:
+    """The evidence of a missing control: the vague text of its section, or what is absent.
+
+    It is part of the finding's id (which waivers keep), so it names only the section's own text.
+    """
     if own:
-        head = "Only vague or incomplete text: " + "; ".join(quote(u.text, 120) for u in own[:3])
-    else:
-        head = rule.absent or "Nothing stated."
-    near = closest(rule, ctx) if n else None
-    if near is None:
-        return f"{head} ({searched}; nothing close)"
-    unit, sim = near
+        return "Only vague or incomplete text: " + "; ".join(quote(u.text, 120) for u in own[:3])
+    return rule.absent or "Nothing stated."
+
+
+def search_note(rule: Rule, ctx: Context) -> str:
+    """What was searched for a missing control and the closest sentence found (shown with the message)."""
+    if not sentence_units(ctx):
+        return ""
+    searched = f"Searched {', '.join(dict.fromkeys(rule.scope))} and every sentence of the document"
+    unit = closest(rule, ctx)
+    if unit is None:
+        return f" {searched}; nothing came close."
     lacks = _lacks(rule, ctx, unit)
-    why = f", lacks {', '.join(lacks)}" if lacks else ", but outside its section and not close enough in meaning"
-    return f"{head} ({searched}; closest: {quote(unit.text, 140)} [{unit.section}, similarity {sim:.2f}{why}])"
+    why = f"lacks {', '.join(lacks)}" if lacks else "outside its section, and closer in meaning to another control"
+    return f" {searched}; closest: {quote(unit.text, 140)} [{unit.section}; {why}]."
 
 
 def applies(rule: Rule, ctx: Context) -> bool:
@@ -177,4 +179,5 @@ def check_required(rule: Rule, ctx: Context) -> Iterator[Flag]:
     if found_anywhere(rule, ctx):
         return
     own = [u for u in units if u.section == rule.section]
-    yield make_flag(rule, rule.section, missing_evidence(rule, ctx, own))
+    flag = make_flag(rule, rule.section, missing_evidence(rule, own))
+    yield flag.model_copy(update={"message": flag.message + search_note(rule, ctx)})

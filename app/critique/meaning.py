@@ -54,10 +54,6 @@ class Meaning:
             return np.zeros((0, 384), dtype=np.float32)
         return np.stack([self._cache[k] for k in keys])
 
-    def cached(self, text: str) -> bool:
-        """Whether ``text`` has been embedded already (comparing it costs no model time)."""
-        return " ".join(text.split())[:MAX_CHARS] in self._cache
-
     def scores(self, texts: list[str], group: str) -> list[dict[str, float]]:
         """For each text, its best similarity to each prototype name of ``group``."""
         names, protos = self.groups[group]

@@ -113,5 +113,5 @@ def test_a_missing_control_says_what_was_searched_and_what_came_closest(catalogu
     text = PLAIN.replace("the Office Manager tells the Finance Controller the same day", "tell someone")
     result = critique_document(read_markdown(text, by_meaning=False), catalogue, today=TODAY, by_meaning=False)
     flag = next(f for f in result.flags if f.rule == "missing-escalation")
-    assert "searched escalation" in flag.evidence and "sentences by meaning" in flag.evidence
-    assert "closest:" in flag.evidence
+    assert flag.evidence == "No escalation trigger with a named route." or flag.evidence.startswith("Only vague")
+    assert "Searched escalation and every sentence" in flag.message and "closest:" in flag.message
