@@ -120,7 +120,8 @@ class AuthSettings(BaseModel):
     oidc_provider: str = Field("", description="The [auth.NAME] section of secrets.toml to sign in with ('' = [auth]).")
     oidc_reauth_provider: str = Field(
         "", description="The [auth.NAME] section used to re-authenticate before signing: the same provider with "
-        "client_kwargs = { prompt = 'login', max_age = '0' } ('' = oidc_provider).")
+        "client_kwargs = { prompt = 'login' } and authorize_params = { max_age = 0 } ('' = oidc_provider). "
+        "Streamlit refuses section names with '_'.")
     ingest_roots: list[Path] = Field(
         default_factory=list, description="Server folders the UI may ingest from when it listens beyond loopback.")
 

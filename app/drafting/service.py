@@ -168,7 +168,7 @@ def draft_sop(services: "Services", task: str, *, sections: list[str] | None = N
     evidence = gather_evidence(services.index, task, specs, k=cfg.evidence_per_section, min_score=cfg.min_score)
     values, flags, redactions = _draft_sections(services, task, specs, evidence, report, single_call)
     draft_id = hashlib.sha256(f"{task}|{time.time_ns()}".encode()).hexdigest()[:12]
-    sop = SOP(title=_title_from_task(task), metadata=Metadata(sop_id=f"SOP-{draft_id[:6].upper()}"), **values)
+    sop = SOP(title=_title_from_task(task), metadata=Metadata(), **values)
     report(DraftProgress(stage="verification", done=len(specs), total=len(specs), message="Checking every statement against its sources"))
     flags += repair_citations(sop, evidence.chunks, evidence.by_section)
     sop.references = _references(sop, evidence.chunks)
