@@ -137,7 +137,7 @@ def bench_startup(data_dir: Path, local: bool) -> None:
             page.get_by_role("button", name="Sign in").wait_for(timeout=60_000)
             interactive = time.perf_counter() - started
             page.get_by_label("Login").fill("ana")
-            page.get_by_label("Password").fill(password("ana"))
+            page.get_by_role("textbox", name="Password").fill(password("ana"))
             page.get_by_role("button", name="Sign in").click()
             page.get_by_role("button", name="Ingest").wait_for(timeout=60_000)
             page.get_by_text("Chat model ready").first.wait_for(timeout=180_000)

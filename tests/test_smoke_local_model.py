@@ -1,4 +1,4 @@
-"""The one smoke test with the real embedded model: ingest, draft, critique from the CLI."""
+"""The one smoke test with the real embedded model: ingest, sign in, draft, critique from the CLI."""
 
 from __future__ import annotations
 
@@ -24,6 +24,11 @@ def test_cli_drafts_a_cited_sop_with_the_embedded_model(tmp_path: Path, examples
 
     ingested = runner.invoke(app, [*base, "ingest", str(notes), "--format", "json"])
     assert ingested.exit_code == 0, ingested.output
+    secret = "correct-horse-battery-2\n"
+    added = runner.invoke(app, [*base, "user", "add", "ana", "--name", "Ana Lopez", "--role", "admin", "--role",
+                                "author", "--password-stdin"], input=secret)
+    assert added.exit_code == 0, added.output
+    assert runner.invoke(app, [*base, "login", "ana", "--password-stdin"], input=secret).exit_code == 0
 
     drafted = runner.invoke(app, [*base, "draft", "Summarise internal meetings with AI", "--format", "json"])
     assert drafted.exit_code == 0, drafted.output
@@ -42,6 +47,8 @@ def test_cli_drafts_a_cited_sop_with_the_embedded_model(tmp_path: Path, examples
     critique = runner.invoke(app, [*base, "critique", result["draft_id"], "--format", "json"])
     assert critique.exit_code in (0, 1), critique.output
     assert "flags" in json.loads(critique.stdout)
+    history = json.loads(runner.invoke(app, [*base, "history", result["draft_id"], "--format", "json"]).stdout)
+    assert history[0]["author"] == "Ana Lopez"  # the signed-in user, never a typed name
 
     calls = runner.invoke(app, [*base, "log", "--format", "json"])
     logged = json.loads(calls.stdout)["calls"]
