@@ -23,7 +23,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-HANDBOOK = REPO.parent / "shared" / "corpus" / "tts-handbook" / "pages"
+HANDBOOK = REPO / "corpus" / "tts-handbook" / "pages"
 
 
 def flagged_rows(rows: list[dict], embed) -> dict[str, bool]:  # type: ignore[no-untyped-def]

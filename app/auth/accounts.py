@@ -29,6 +29,7 @@ _LOGIN = re.compile(r"^[a-z0-9][a-z0-9._@+-]{1,63}$")
 _USER_COLUMNS = ("user_id, login, full_name, email, job_title, roles_json, disabled, password_hash, oidc_issuer, "
                  "oidc_subject, created_at, created_by")
 TOKEN_PREFIX = "sdt_"
+_TOKEN_COLUMNS = "token_id, user_id, kind, roles_json, label, created_at, expires_at, revoked_at"
 
 
 class AuthError(RegistryError):
@@ -79,6 +80,11 @@ class LockoutPolicy:
     duration: timedelta = timedelta(minutes=15)
 
 
+def _token(row: tuple) -> TokenInfo:
+    return TokenInfo(token_id=row[0], user_id=row[1], kind=row[2], roles=json.loads(row[3]), label=row[4],
+                     created_at=row[5], expires_at=row[6], revoked_at=row[7])
+
+
 def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -96,7 +102,7 @@ class Accounts:
     # -- users ------------------------------------------------------------------------------
     def has_users(self) -> bool:
         """Whether any account exists (the first one must be an admin)."""
-        return self.store._conn().execute("SELECT 1 FROM users LIMIT 1").fetchone() is not None
+        return bool(self.store.read("SELECT 1 FROM users LIMIT 1"))
 
     def _user(self, row: tuple) -> User:
         return User(user_id=row[0], login=row[1], full_name=row[2], email=row[3], job_title=row[4],
@@ -104,7 +110,8 @@ class Accounts:
                     oidc_issuer=row[8], oidc_subject=row[9], created_at=row[10], created_by=row[11])
 
     def _row(self, where: str, *params: object) -> tuple | None:
-        return self.store._conn().execute(f"SELECT {_USER_COLUMNS} FROM users WHERE {where}", params).fetchone()
+        rows = self.store.read(f"SELECT {_USER_COLUMNS} FROM users WHERE {where}", params)
+        return rows[0] if rows else None
 
     def get(self, user_id: str) -> User:
         """The user with ``user_id``; raises :class:`AuthError`."""
@@ -122,7 +129,7 @@ class Accounts:
 
     def list_users(self) -> list[User]:
         """Every account, by login."""
-        rows = self.store._conn().execute(f"SELECT {_USER_COLUMNS} FROM users ORDER BY login").fetchall()
+        rows = self.store.read(f"SELECT {_USER_COLUMNS} FROM users ORDER BY login")
         return [self._user(r) for r in rows]
 
     def add_user(self, actor: Identity | None, *, login: str, full_name: str, roles: Iterable[str],
@@ -212,8 +219,8 @@ class Accounts:
         now = now or self.clock()
         policy = self.lockout
         since = (now - policy.window - policy.duration).isoformat()
-        rows = self.store._conn().execute(
-            "SELECT at, ok FROM login_attempts WHERE login = ? AND at > ? ORDER BY at", (login.strip(), since))
+        rows = self.store.read("SELECT at, ok FROM login_attempts WHERE login = ? AND at > ? ORDER BY at",
+                               (login.strip(), since))
         failures: list[datetime] = []
         for at, ok in rows:
             if ok == 1:
@@ -300,13 +307,11 @@ class Accounts:
 
     def identity_for_token(self, secret: str) -> Identity:
         """The identity a session or API token stands for; :class:`AuthError` if expired, revoked or unknown."""
-        row = self.store._conn().execute(
-            "SELECT token_id, user_id, kind, roles_json, label, created_at, expires_at, revoked_at FROM tokens "
-            "WHERE secret_sha256 = ?", (_sha256(secret.strip()),)).fetchone()
-        if row is None:
+        rows = self.store.read(f"SELECT {_TOKEN_COLUMNS} FROM tokens WHERE secret_sha256 = ?",
+                               (_sha256(secret.strip()),))
+        if not rows:
             raise AuthError("the token is not valid; sign in again with `sopdraft login`")
-        info = TokenInfo(token_id=row[0], user_id=row[1], kind=row[2], roles=json.loads(row[3]), label=row[4],
-                         created_at=row[5], expires_at=row[6], revoked_at=row[7])
+        info = _token(rows[0])
         if info.revoked_at is not None:
             raise AuthError(f"the {info.kind} token {info.token_id} was revoked; sign in again with `sopdraft login`")
         if self.clock() >= info.expires_at:
@@ -321,17 +326,16 @@ class Accounts:
 
     def list_tokens(self, identity: Identity) -> list[TokenInfo]:
         """The identity's own tokens (an admin sees everyone's)."""
-        query, params = ("SELECT token_id, user_id, kind, roles_json, label, created_at, expires_at, revoked_at "
-                         "FROM tokens"), ()
+        query, params = f"SELECT {_TOKEN_COLUMNS} FROM tokens", ()
         if not identity.can(Permission.MANAGE_TOKENS):
             query, params = query + " WHERE user_id = ?", (identity.user.user_id,)
-        rows = self.store._conn().execute(query + " ORDER BY created_at", params).fetchall()
-        return [TokenInfo(token_id=r[0], user_id=r[1], kind=r[2], roles=json.loads(r[3]), label=r[4],
-                          created_at=r[5], expires_at=r[6], revoked_at=r[7]) for r in rows]
+        rows = self.store.read(query + " ORDER BY created_at", params)
+        return [_token(r) for r in rows]
 
     def revoke_token(self, identity: Identity, token_id: str) -> None:
         """Revoke a token: its owner or an admin may."""
-        row = self.store._conn().execute("SELECT user_id FROM tokens WHERE token_id = ?", (token_id,)).fetchone()
+        rows = self.store.read("SELECT user_id FROM tokens WHERE token_id = ?", (token_id,))
+        row = rows[0] if rows else None
         if row is None:
             raise AuthError(f"no token {token_id!r}")
         if row[0] != identity.user.user_id:

@@ -15,9 +15,8 @@ from typing import Optional
 
 import typer
 
-from app.auth.accounts import AuthError, Identity
+from app.auth.accounts import AuthError
 from app.cli.common import FormatOption, OutputFormat, clear_errors, current_identity, emit, fail, lines, services
-from app.registry.signoff import session_ttl
 
 DEMO_ACCOUNTS = (
     ("alex", "Alex Morgan", ["admin"], "IT Administrator"),
@@ -71,7 +70,8 @@ def _session_commands(app: typer.Typer) -> None:
         """Sign in; the session token is kept under the data dir (mode 0600) until it expires."""
         svc = services(ctx)
         identity = svc.accounts.authenticate(login, read_password(password_stdin))
-        info, secret = svc.accounts.issue_token(identity, kind="session", ttl=session_ttl(svc.settings))
+        ttl = timedelta(hours=svc.settings.auth.session_hours)
+        info, secret = svc.accounts.issue_token(identity, kind="session", ttl=ttl)
         write_session(svc.settings.session_path, secret)
         typer.echo(f"Signed in as {identity.label} until {info.expires_at:%Y-%m-%d %H:%M} UTC.")
 
@@ -212,5 +212,3 @@ def register(app: typer.Typer) -> None:
     _user_commands(app)
     _token_commands(app)
 
-
-__all__ = ["Identity", "read_password", "register"]

@@ -94,14 +94,18 @@ class RegistryKey:
         finally:
             tmp.unlink(missing_ok=True)
 
+    def public_key(self) -> Ed25519PublicKey:
+        """The public half of the key (what signatures verify against)."""
+        return self._private.public_key()
+
     def public_pem(self) -> bytes:
         """The public key as PEM (what a registry publishes)."""
-        return self._private.public_key().public_bytes(serialization.Encoding.PEM,
-                                                        serialization.PublicFormat.SubjectPublicKeyInfo)
+        return self.public_key().public_bytes(serialization.Encoding.PEM,
+                                              serialization.PublicFormat.SubjectPublicKeyInfo)
 
     def fingerprint(self) -> str:
         """Short id of the public key (first 16 hex of SHA-256 of its raw bytes)."""
-        return public_fingerprint(self._private.public_key())
+        return public_fingerprint(self.public_key())
 
 
 def public_fingerprint(public_key: Ed25519PublicKey) -> str:

@@ -9,7 +9,7 @@ state transitions, :mod:`app.registry.export` writes the registry.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Literal
 
@@ -17,8 +17,8 @@ from app.auth.accounts import Accounts, AuthError, Identity, PermissionDenied
 from app.auth.permissions import MEANING_PERMISSION, Permission
 from app.models import SOP, Draft, Flag
 from app.registry import workflow
-from app.registry.errors import ApprovalError, NotFound, WorkflowError
-from app.registry.keys import RegistryKey, load_public
+from app.registry.errors import ApprovalError, WorkflowError
+from app.registry.keys import RegistryKey
 from app.registry.records import (
     SYSTEM,
     DraftRecord,
@@ -94,19 +94,10 @@ class SignoffService:
 
     def signatures(self, record: DraftRecord) -> list[Signature]:
         """Valid signatures over this version's exact content (on it or on an earlier version with the same text)."""
-        content = record.draft.sop.content_hash()
-        public = load_public(self.key.public_pem())
-        found = []
-        for sig in self.store.signatures(record.draft_id):
-            if sig.record.content_hash != content:
-                continue
-            if signature_problem(sig, public, draft_id=sig.record.draft_id, version=sig.record.version,
-                                 content_hash=self._version_hash(record.draft_id, sig.record.version)) is None:
-                found.append(sig)
-        return found
-
-    def _version_hash(self, draft_id: str, version: int) -> str:
-        return self.store.get_draft(draft_id, version).draft.sop.content_hash()
+        content, public = record.draft.sop.content_hash(), self.key.public_key()
+        return [sig for sig in self.store.signatures(record.draft_id)
+                if signature_problem(sig, public, draft_id=record.draft_id, version=sig.record.version,
+                                     content_hash=content) is None]
 
     def next_signature(self, record: DraftRecord) -> SignatureMeaning | None:
         """The next signature the team requires on this text (None when all are there)."""
@@ -304,11 +295,3 @@ class SignoffService:
         if identity is not None:
             identity.require(Permission.CHECK_DRIFT, "check for source drift")
         return check_drift(self.store, self._source_hashes() or {}, actor=identity.actor if identity else SYSTEM)
-
-
-def session_ttl(settings: "Settings") -> timedelta:
-    """How long a `sopdraft login` session lasts."""
-    return timedelta(hours=settings.auth.session_hours)
-
-
-__all__ = ["NotFound", "OidcProof", "PasswordProof", "Proof", "SignoffService", "session_ttl"]

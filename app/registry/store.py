@@ -61,6 +61,7 @@ class Store:
     def __init__(self, db_path: Path, key: "RegistryKey | None" = None) -> None:
         self.db_path = Path(db_path)
         self.key = key
+        self._keyed_marked = False
         self._local = threading.local()
         self._lock = threading.Lock()
         self._connections: list[tuple[threading.Thread, sqlite3.Connection]] = []
@@ -115,6 +116,11 @@ class Store:
         finally:
             conn.execute("COMMIT")
 
+    def read(self, sql: str, params: tuple | list = ()) -> list[tuple]:
+        """The rows of one read-only query (inside the caller's transaction when one is open)."""
+        with self.snapshot() as conn:
+            return conn.execute(sql, params).fetchall()
+
     def close(self) -> None:
         """Close every connection this store opened (in any thread)."""
         with self._lock:
@@ -139,8 +145,9 @@ class Store:
                       actor.name if keyed else "", chain.KEYED if keyed else chain.PLAIN))
         conn.execute("INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) "
                      "ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash", (seq, digest))
-        if keyed:
+        if keyed and not self._keyed_marked:  # once per process: the marker never changes once written
             self.key.record_keyed_from(self.db_path, seq)
+            self._keyed_marked = True
         return AuditEntry(**{**row, "at": at, "actor_name": actor.name if keyed else ""}, prev_hash=prev_hash,
                           hash=digest)
 

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from app.auth.accounts import BAD_LOGIN, Accounts, AuthError, LockoutPolicy, PermissionDenied
+from app.auth.accounts import BAD_LOGIN, Accounts, AuthError, PermissionDenied
 from app.auth.passwords import make_hasher
 from tests.support.people import password
 
