@@ -63,7 +63,8 @@ def _local_model(settings: Settings) -> tuple[BaseChatModel, Callable[[], None]]
         path = verify_gguf(cfg.gguf_path, None)
     else:
         path = prepare_model(settings.models_dir, cfg.gguf_sha256)
-    server = start_server(path, n_ctx=cfg.n_ctx, n_threads=cfg.n_threads, chat_template=cfg.chat_template)
+    server = start_server(path, n_ctx=cfg.n_ctx, n_threads=cfg.n_threads, n_threads_batch=cfg.n_threads_batch,
+                          poll=cfg.poll, n_parallel=cfg.concurrent_calls, chat_template=cfg.chat_template)
     model = ChatOpenAI(
         model=LOCAL_MODEL_NAME,
         base_url=server.base_url,
@@ -162,6 +163,7 @@ class LLMClient:
     model_name: str
     policy: str
     call_log: "CallLog"
+    concurrency: int = 1  # calls callers may have in flight at once (the local server's slots)
 
     def text(self, messages: list[BaseMessage], *, purpose: str) -> str:
         """One logged, policy-checked plain-text call (no sources, nothing masked by the caller)."""

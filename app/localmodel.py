@@ -124,17 +124,28 @@ class LocalServer:
         self._server = None
 
 
-def start_server(model_path: Path, *, n_ctx: int, n_threads: int, chat_template: str) -> LocalServer:
-    """Load the GGUF file and serve it on a random loopback port."""
+def start_server(model_path: Path, *, n_ctx: int, n_threads: int, chat_template: str,
+                 n_threads_batch: int = 0, poll: int = 0, n_parallel: int = 1) -> LocalServer:
+    """Load the GGUF file and serve it on a random loopback port.
+
+    ``n_threads`` generate, ``n_threads_batch`` evaluate prompts (0 = all cores each);
+    ``poll`` is how long idle workers spin before sleeping (llama.cpp's default, 50,
+    makes them fight any other busy process for the cores). ``n_parallel`` slots decode
+    together in one batch and share the whole context (a unified KV cache), so two
+    concurrent drafting calls cost little more than one.
+    """
     import xllamacpp
 
-    threads = n_threads or (os.cpu_count() or 2)
+    cores = os.cpu_count() or 2
     params = xllamacpp.CommonParams()
     params.model.path = str(model_path)
     params.n_ctx = n_ctx
-    params.n_parallel = 1
-    params.cpuparams.n_threads = threads
-    params.cpuparams_batch.n_threads = threads
+    params.n_parallel = n_parallel
+    params.kv_unified = True
+    params.cpuparams.n_threads = n_threads or cores
+    params.cpuparams_batch.n_threads = n_threads_batch or cores
+    params.cpuparams.poll = poll
+    params.cpuparams_batch.poll = poll
     params.hostnames = ["127.0.0.1"]
     params.port = 0  # the OS picks a free port
     params.cache_prompt = True  # reuse the KV cache of a shared prompt prefix across calls

@@ -123,6 +123,8 @@ class Services:
             model_name=model_name(self.settings),
             policy=policy_for(self.settings, provider),
             call_log=self.call_log,
+            # The fake answers canned replies in order: concurrent calls would shuffle them.
+            concurrency=1 if provider == "fake" else self.settings.llm.concurrent_calls,
         )
 
     @cached_property

@@ -37,7 +37,19 @@ class LLMSettings(BaseModel):
     gguf_sha256: str = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
     chat_template: str = "chatml"
     n_ctx: int = 8192
-    n_threads: int = 0  # 0 = all cores
+    n_threads: int = Field(
+        1, ge=0, description="Threads generating tokens; 0 = all cores. One, because generation is bound by "
+        "memory bandwidth and a second thread collapses when another process is busy (benchmarks/bench_load.py).",
+    )
+    concurrent_calls: int = Field(
+        2, ge=1, le=8, description="Drafting calls in flight at once (the local server gets as many slots); "
+        "the fake provider always answers one at a time, in order.",
+    )
+    n_threads_batch: int = Field(0, ge=0, description="Threads evaluating the prompt; 0 = all cores.")
+    poll: int = Field(
+        0, ge=0, le=100, description="How hard idle llama.cpp workers spin (0-100); 0 sleeps, so a draft "
+        "never competes with itself or with another process for a core it is not using.",
+    )
     fake_responses: list[str] = Field(
         default_factory=list, description="Canned replies for the fake provider (tests, demos)."
     )

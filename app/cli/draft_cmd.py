@@ -10,6 +10,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 
 from app.cli.common import FormatOption, OutputFormat, console, current_identity, emit, err_console, fail, services
 from app.models import SECTION_TITLES
+from app.ui.section_text import section_to_text
 
 
 def _print_draft(record) -> None:  # noqa: ANN001 - a DraftRecord
@@ -48,6 +49,10 @@ def register(app: typer.Typer) -> None:
 
             def on_progress(p) -> None:  # noqa: ANN001 - DraftProgress
                 bar.update(job, description=p.message, completed=p.done, total=p.total or None)
+                for key in p.finished if p.sop is not None else []:
+                    # Each section as soon as it is drafted (stderr, so --format json stays clean).
+                    bar.console.print(f"[bold]{SECTION_TITLES[key]}[/bold] (not yet verified)")
+                    bar.console.print(section_to_text(p.sop, key) or "(nothing drafted)", markup=False, highlight=False)
 
             try:
                 record = create_draft(svc, task, identity=identity, sections=section, progress=on_progress)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import TYPE_CHECKING, Any, Callable
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from app.calllog import safe_error
 from app.drafting.evidence import Evidence, gather_evidence
@@ -30,13 +31,19 @@ class DraftingFailedError(RuntimeError):
 
 
 class DraftProgress(BaseModel):
-    """Where drafting is: stage is retrieval, section, verification or done."""
+    """Where drafting is: stage is retrieval, section, verification or done.
+
+    When a group of sections is drafted, ``finished`` names them and ``sop`` holds every
+    section drafted so far (not yet verified), so the UI and the CLI can show them at once.
+    """
 
     stage: str
     section: str = ""
     done: int = 0
     total: int = 0
     message: str = ""
+    finished: list[str] = Field(default_factory=list)
+    sop: SOP | None = None
 
 
 Progress = Callable[[DraftProgress], None]
@@ -120,27 +127,52 @@ def _source_list(sources: list[str]) -> str:
 
 def _draft_sections(services: "Services", task: str, specs: list[SectionSpec], evidence: Evidence,
                     progress: Progress, single_call: bool = False) -> tuple[dict[str, Any], list[Flag], list[Redaction]]:
+    """Draft every group, up to ``llm.concurrency`` calls at once; each finished group is reported with its values.
+
+    Results are combined in plan order whatever order the calls finish in, so a draft does
+    not depend on timing.
+    """
     plan = load_plan()
     masked, redactions, counter = _mask(services, task, evidence)
     groups = [[s.key for s in specs]] if single_call else plan.groups_for([s.key for s in specs])
+    jobs = [(group, [plan.sections[k] for k in group if evidence.by_section.get(k)]) for group in groups]
+    jobs = [(group, todo) for group, todo in jobs if todo]
+    total = len(jobs)
+    results: dict[int, tuple[dict[str, Any], list[Flag]]] = {}
+    failures: list[str] = []
+    partial = SOP(title=_title_from_task(task), metadata=Metadata())
+    progress(DraftProgress(stage="section", total=total, message=f"Drafting {total} groups of sections"))
+    with ThreadPoolExecutor(max_workers=max(1, min(services.llm.concurrency, total or 1)),
+                            thread_name_prefix="draft") as pool:
+        futures = {pool.submit(draft_group, services.llm, task, todo, evidence, masked, redactions): n
+                   for n, (_, todo) in enumerate(jobs)}
+        try:
+            for finished in as_completed(futures):
+                n = futures[finished]
+                todo = jobs[n][1]
+                try:
+                    got, problems = finished.result()
+                except (DataBlockedError, ProviderError):
+                    raise  # configuration decisions, not a bad answer: stop the whole draft
+                except Exception as exc:  # noqa: BLE001 - one failed call must not lose the other sections
+                    failures.append(safe_error(exc))
+                    got, problems = {}, [_failed_call_flag(spec, failures[-1]) for spec in todo]
+                got = {key: _restore(value, counter) for key, value in got.items()}
+                results[n] = (got, problems)
+                for key, value in got.items():
+                    setattr(partial, key, value)
+                names = ", ".join(SECTION_TITLES[s.key] for s in todo)
+                progress(DraftProgress(stage="section", section=todo[0].key, done=len(results), total=total,
+                                       message=f"Drafted {names}", finished=list(got), sop=partial.model_copy(deep=True)))
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
     values: dict[str, Any] = {}
     flags: list[Flag] = []
-    failures: list[str] = []
-    for n, group in enumerate(groups, start=1):
-        todo = [plan.sections[k] for k in group if evidence.by_section.get(k)]
-        names = ", ".join(SECTION_TITLES[k] for k in group)
-        progress(DraftProgress(stage="section", section=group[0], done=n - 1, total=len(groups), message=f"Drafting {names}"))
-        if not todo:
-            continue
-        try:
-            got, problems = draft_group(services.llm, task, todo, evidence, masked, redactions)
-        except (DataBlockedError, ProviderError):
-            raise  # configuration decisions, not a bad answer: stop the whole draft
-        except Exception as exc:  # noqa: BLE001 - one failed call must not lose the other sections
-            failures.append(safe_error(exc))
-            got, problems = {}, [_failed_call_flag(spec, failures[-1]) for spec in todo]
-        values.update({key: _restore(value, counter) for key, value in got.items()})
-        flags.extend(problems)
+    for n in sorted(results):
+        values.update(results[n][0])
+        flags.extend(results[n][1])
     if failures and not values:
         raise DraftingFailedError(f"every drafting call failed; the first error: {failures[0]}")
     return values, flags, redactions

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
+import time
+from typing import Any
 from pathlib import Path
 
 import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
 
 from app.drafting.service import DraftProgress, create_draft, regenerate_section
 from tests.support.people import author_of
@@ -58,7 +62,10 @@ def test_draft_is_template_valid_cited_and_logged(settings: Settings, notes: Pat
     record = create_draft(svc, TASK, progress=events.append, identity=author_of(svc))
     draft = record.draft
     assert events[0].stage == "retrieval" and events[-1].stage == "done"
-    assert [e.stage for e in events].count("section") == 8
+    finished = [key for e in events for key in e.finished]
+    assert len([e for e in events if e.finished]) == 8, "every drafting call is reported when it finishes"
+    assert sorted(finished) == sorted(draft.sop.model_fields.keys() & set(finished)) and len(set(finished)) == len(finished)
+    assert {"purpose", "steps", "escalation"} <= set(finished)
     # every citation points at a chunk that was shown, and every chunk exists in the index
     assert draft.sop.all_citations() <= set(draft.chunks)
     assert {h.chunk_id for h in svc.index.get(list(draft.chunks))} == set(draft.chunks)
@@ -148,4 +155,40 @@ def test_a_draft_where_every_call_fails_is_an_error(settings: Settings, notes: P
     svc = _services(settings, notes, _model("no JSON here"))
     with pytest.raises(DraftingFailedError, match="every drafting call failed"):
         create_draft(svc, TASK, identity=author_of(svc))
+    svc.close()
+
+
+class SlowThreadSafeModel(GenericFakeChatModel):
+    """A fake that answers every call with the canned reply after a pause, and counts calls in flight."""
+
+    lock: Any = None
+    in_flight: int = 0
+    most_in_flight: int = 0
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs):  # noqa: ANN001, ANN003
+        with self.lock:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        time.sleep(0.2)
+        with self.lock:
+            self.in_flight -= 1
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=canned_sop_reply()))])
+
+
+def test_groups_are_drafted_concurrently_and_combined_in_plan_order(settings: Settings, notes: Path) -> None:
+    first = _services(settings, notes, _model())
+    sequential = create_draft(first, TASK, identity=author_of(first))
+    first.close()
+    model = SlowThreadSafeModel(messages=iter([]), lock=threading.Lock())
+    svc = _services(settings.model_copy(update={"data_dir": settings.data_dir.parent / "concurrent"}), notes, model)
+    svc.llm.concurrency = 2
+    events: list[DraftProgress] = []
+    record = create_draft(svc, TASK, progress=events.append, identity=author_of(svc))
+    assert model.most_in_flight == 2, "two calls were in flight at once"
+    assert record.draft.sop.model_dump(exclude={"metadata"}) == sequential.draft.sop.model_dump(exclude={"metadata"})
+    assert [f.flag_id for f in record.draft.flags] == [f.flag_id for f in sequential.draft.flags]
+    partial = [e.sop for e in events if e.finished]
+    assert partial[0] is not None and partial[-1] is not None
+    assert sum(bool(getattr(partial[0], k)) for k in ("purpose", "steps", "escalation", "records")) < 4, \
+        "the first event shows only what was drafted so far"
     svc.close()

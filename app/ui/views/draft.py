@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.auth.permissions import Permission
+from app.models import SECTION_TITLES
 from app.ui.components import (
     REVIEW_PAGE,
     SOURCES_PAGE,
@@ -16,6 +17,7 @@ from app.ui.components import (
     show_notices,
     signed_in,
 )
+from app.ui.section_text import section_to_text
 from app.ui.state import AppContext, UIState, get_context, get_state
 
 
@@ -80,6 +82,10 @@ def _run_draft(ctx: AppContext, state: UIState, task: str, sections: list[str]) 
         def progress(p) -> None:  # noqa: ANN001 - app.drafting.service.DraftProgress
             bar.progress(min(p.done / p.total, 1.0) if p.total else 0.0, text=escape_markdown(p.message))
             status.write(escape_markdown(f"{p.message} ({p.done}/{p.total})" if p.total else p.message))
+            for key in p.finished if p.sop is not None else []:
+                # Each section as soon as it is drafted; verification and flags follow on the Review page.
+                status.markdown(f"**{escape_markdown(SECTION_TITLES[key])}** (not yet verified)")
+                status.text(section_to_text(p.sop, key) or "(nothing drafted)")
 
         record = create_draft(ctx.services, task, identity=signed_in(state), sections=sections, progress=progress)
         status.update(label="Drafted " + escape_markdown(record.draft.sop.title), state="complete", expanded=False)
