@@ -8,13 +8,11 @@ import numpy as np
 
 from pydantic import BaseModel, Field
 
+from app.drafting.passages import SHOWN_CHARS, sentence_spans
 from app.drafting.sections import SectionSpec
 from app.models import ChunkRef
 from ingest.chunking import HEADING_SEPARATOR, embedding_text
 
-# Chunks shown to the model are cut to this many characters (at a sentence end where
-# possible): prompt evaluation dominates draft time on 2 cores.
-SHOWN_CHARS = 600
 # Task-relevant chunks considered for every section, and how much the task similarity
 # adds to the section similarity when choosing among them (it breaks ties in favour of
 # the notes about this task).
@@ -31,10 +29,21 @@ class Searcher(Protocol):
 
 
 class Evidence(BaseModel):
-    """The evidence map of a draft: section -> chunk ids, and a snapshot of every chunk."""
+    """The evidence map of a draft: section -> chunk ids, and a snapshot of every chunk.
+
+    ``sentence_scores[section][chunk_id]`` holds the relevance of each sentence of a long
+    chunk (:func:`app.drafting.passages.sentence_spans`) to that section, so a drafting call
+    shows the sentences that matter wherever they are in the chunk.
+    """
 
     by_section: dict[str, list[str]] = Field(default_factory=dict)
     chunks: dict[str, ChunkRef] = Field(default_factory=dict)
+    sentence_scores: dict[str, dict[str, list[float]]] = Field(default_factory=dict)
+
+    def scores_for(self, sections: list[str], chunk_id: str) -> list[float] | None:
+        """Per-sentence relevance of ``chunk_id`` to the best of ``sections`` (None: no scores)."""
+        rows = [self.sentence_scores[s][chunk_id] for s in sections if chunk_id in self.sentence_scores.get(s, {})]
+        return [max(col) for col in zip(*rows)] if rows else None
 
 
 def chunk_ref(hit: object) -> ChunkRef:
@@ -72,24 +81,33 @@ def gather_evidence(
     # Each chunk is seen with its own heading only ("Escalation", not the note's title,
     # which matches the task and would make every chunk look alike) against the bare
     # section query: the pool already holds only task-relevant chunks.
-    vectors = index.embed([embedding_text(h.text, h.heading.split(HEADING_SEPARATOR)[-1]) for h in hits])
+    heads = [h.heading.split(HEADING_SEPARATOR)[-1] for h in hits]
+    vectors = index.embed([embedding_text(h.text, head) for h, head in zip(hits, heads)])
+    # Long chunks are also scored sentence by sentence: a chunk whose one sentence on the
+    # owner sits after a paragraph on something else is still the owner's evidence.
+    owner: list[int] = []
+    texts: list[str] = []
+    for i, (hit, head) in enumerate(zip(hits, heads)):
+        if len(hit.text) > SHOWN_CHARS:
+            for start, end in sentence_spans(hit.text):
+                owner.append(i)
+                texts.append(embedding_text(hit.text[start:end], head))
+    sentence_vectors = index.embed(texts) if texts else np.zeros((0, vectors.shape[1]))
+    owners = np.array(owner, dtype=int)
     queries = index.embed([spec.query for spec in specs])
     task_scores = np.array([h.score for h in hits])
     evidence = Evidence()
     for spec, query in zip(specs, queries):
         section_scores = vectors @ query
+        per_sentence = sentence_vectors @ query
+        if len(owners):
+            np.maximum.at(section_scores, owners, per_sentence)
         combined = section_scores + TASK_WEIGHT * task_scores
         order = [i for i in np.argsort(-combined) if section_scores[i] >= min_score][:k]
         evidence.by_section[spec.key] = [hits[i].chunk_id for i in order]
+        scores = evidence.sentence_scores.setdefault(spec.key, {})
         for i in order:
             evidence.chunks.setdefault(hits[i].chunk_id, chunk_ref(hits[i]))
+            if len(hits[i].text) > SHOWN_CHARS:
+                scores[hits[i].chunk_id] = [round(float(x), 4) for x in per_sentence[owners == i]]
     return evidence
-
-
-def shown_text(text: str, limit: int = SHOWN_CHARS) -> str:
-    """The part of a chunk shown to the model: whole if short, else cut at a sentence end."""
-    if len(text) <= limit:
-        return text
-    cut = text[:limit]
-    end = max(cut.rfind(". "), cut.rfind("\n"))
-    return cut[: end + 1] if end > limit // 2 else cut

@@ -8,7 +8,8 @@ from typing import Any
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import ValidationError
 
-from app.drafting.evidence import Evidence, shown_text
+from app.drafting.evidence import Evidence
+from app.drafting.passages import shown_text
 from app.drafting.sections import COMPOSITE_PARTS, LIST_ITEMS, SectionSpec, group_schema
 from app.injection import fence
 from app.llm import LLMClient
@@ -37,8 +38,9 @@ def _source_label(evidence: Evidence, cid: str) -> str:
 def build_messages(task: str, specs: list[SectionSpec], evidence: Evidence, masked: dict[str, str],
                    ids: dict[str, str]) -> list:
     """System prompt (shared prefix, cached by the local server) + fenced sources + section asks."""
+    keys = [s.key for s in specs]
     sources = [
-        {"fenced": fence(f"({_source_label(evidence, cid)})\n{shown_text(masked[cid])}", short)}
+        {"fenced": fence(f"({_source_label(evidence, cid)})\n{shown_text(masked[cid], evidence.scores_for(keys, cid))}", short)}
         for short, cid in ids.items()
     ]
     reverse = {cid: short for short, cid in ids.items()}
