@@ -3,12 +3,15 @@
 A statement is unsupported when a cited id is unknown, when a number or name in it occurs
 in none of its cited chunks, or when neither word overlap nor embedding similarity shows
 that the cited text says it. Two failures seen with small models get their own checks: a
-tool the sources forbid listed as approved, and steps in an order the sources forbid.
+tool the sources forbid listed as approved, steps in an order the sources forbid, and a
+statement that repeats the drafting prompt (a field description or an instruction) instead
+of the sources.
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Callable, Iterable
 
 import numpy as np
@@ -29,6 +32,10 @@ _STOP = set(
     "before after during within without about above below up down out off over under again further once our "
     "your their they them we you he she his her us one two use used using".split()
 )
+# Generic words written in capitals that are not names: a source that names the tool
+# ("Copilot", "Harbour Extract") supports a statement that calls it "the AI tool".
+_GENERIC_CAPS = {"ai", "genai", "llm", "llms", "sop", "sops", "it"}
+ECHO_MIN = 0.7  # share of a statement's content words that come from one prompt sentence
 _PROHIBITION = r"(?:never|not|n't|no longer|prohibited|forbidden|banned|retired|must not|do not|don't|may not)"
 _ORDER = re.compile(r"\b(\w+)\b[^.;\n]{0,80}?\b(?:before|prior to)\s+(\w+)", re.IGNORECASE)
 
@@ -56,7 +63,8 @@ def lexical_support(statement: str, cited: str) -> float:
 def _missing_facts(statement: str, cited: str) -> list[str]:
     low = cited.lower()
     numbers = [n for n in _NUMBER.findall(statement) if n not in cited]
-    names = [n for n in _NAME.findall(statement) if n.lower() not in low and n.lower() not in _STOP]
+    names = [n for n in _NAME.findall(statement)
+             if n.lower() not in low and n.lower() not in _STOP and n.lower() not in _GENERIC_CAPS]
     return numbers + [n for n in names if not any(part.lower() in low for part in n.split())]
 
 
@@ -134,6 +142,37 @@ def order_violations(steps: list[Step], chunks: Iterable[ChunkRef]) -> list[tupl
     return violations
 
 
+@lru_cache(maxsize=1)
+def prompt_sentences() -> tuple[str, ...]:
+    """Every sentence the drafting prompt shows the model that is not a source: the system
+    rules, each section's instruction and query, and the template's field descriptions."""
+    from app.drafting.sections import LIST_ITEMS, load_plan
+    from app.models import Maintenance
+    from app.prompts import render_prompt
+
+    texts = [render_prompt("system.md")]
+    for spec in load_plan().sections.values():
+        texts += [spec.instruction, spec.query]
+    for cls in {*LIST_ITEMS.values(), Maintenance}:
+        texts += [f.description or "" for f in cls.model_fields.values()]
+    pieces = (p.strip(" \"'()0123456789.") for t in texts for p in re.split(r"(?<=[.!?;])\s+|\n|=|\(|\)", t))
+    return tuple(dict.fromkeys(p for p in pieces if len(content_words(p)) >= 3))
+
+
+def prompt_echo(item: Cited, cited: str) -> str | None:
+    """The prompt sentence ``item`` repeats, when it owes more words to the prompt than to its sources."""
+    words = content_words(item.as_text())
+    if len(words) < 3:
+        return None
+    from_sources = len(words & content_words(cited)) / len(words)
+    best, share = None, 0.0
+    for sentence in prompt_sentences():
+        got = len(words & content_words(sentence)) / len(words)
+        if got > share:
+            best, share = sentence, got
+    return best if share >= ECHO_MIN and share > from_sources else None
+
+
 def _supported_by(item: Cited, chunk: ChunkRef) -> float:
     """Word-overlap support of ``item`` by ``chunk`` alone, or 0 if a number or name is missing."""
     if _missing_facts(item.as_text(), chunk.text):
@@ -176,6 +215,13 @@ def verify_sop(sop: SOP, chunks: dict[str, ChunkRef], embed: Embed | None = None
     items = _verifiable(sop)
     sims = _similarities(items, chunks, embed)
     flags = [f for (section, item), sim in zip(items, sims) if (f := _check_item(section, item, chunks, sim))]
+    for section, item in items:
+        cited = "\n".join(chunks[c].text for c in item.citations if c in chunks)
+        if echoed := prompt_echo(item, cited):
+            flags.append(Flag(rule="prompt-echo", severity="blocker", section=section.split(".")[0],
+                              message=f"{SECTION_TITLES.get(section.split('.')[0], section)}: this repeats the "
+                                      f"drafting instructions (\"{echoed[:120]}\"), not the sources.",
+                              evidence=item.as_text(), suggestion="Replace it with what the sources say, or delete it."))
     for tool, said in forbidden_tools(sop.approved_tools, chunks.values()):
         flags.append(_flag("approved_tools", tool, f"a source says this tool must not be used: \"{said[:200]}\"",
                            "Remove the tool from the approved list; list it under prohibited data rules."))

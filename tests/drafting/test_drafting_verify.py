@@ -73,3 +73,29 @@ def test_step_order_that_breaks_a_control_is_caught() -> None:
 def test_lexical_support_is_a_share_of_content_words() -> None:
     assert lexical_support("owner and due date", "every item has an owner and a due date") == 1.0
     assert lexical_support("quarterly revenue", "owner and a due date") == 0.0
+
+
+def test_a_field_description_echoed_back_is_a_blocker() -> None:
+    echoed = Statement(text="The author reviews the output before it is used, sent or published, and when.", citations=["c2"])
+    flags = verify_sop(_sop(human_review=[echoed]), CHUNKS)
+    echo = [f for f in flags if f.rule == "prompt-echo"]
+    assert echo and echo[0].severity == "blocker" and echo[0].section == "human_review"
+    assert "before it is used, sent or published" in echo[0].message
+
+
+def test_a_statement_the_sources_make_is_not_an_echo_even_if_the_prompt_says_something_alike() -> None:
+    chunks = {"c3": ChunkRef(chunk_id="c3", source="notes.md", text=(
+        "Before any reply is sent to the customer, the team lead reviews and approves the output."))}
+    said = Statement(text="The team lead reviews and approves the output before it is sent to the customer.", citations=["c3"])
+    assert [f for f in verify_sop(_sop(human_review=[said]), chunks) if f.rule == "prompt-echo"] == []
+
+
+def test_a_source_naming_the_tool_supports_a_statement_about_ai() -> None:
+    chunks = {"c4": ChunkRef(chunk_id="c4", source="notes.md", text=(
+        "Clerks use Harbour Extract to pull invoice fields into the ledger form; a clerk checks every amount."))}
+    sop = _sop(purpose=[Statement(text="Clerks use the AI tool Harbour Extract to pull invoice fields into the ledger form.",
+                                  citations=["c4"])])
+    assert [f for f in verify_sop(sop, chunks) if "does not appear" in f.message] == []
+    # A name the source never gives is still caught.
+    sop = _sop(purpose=[Statement(text="Clerks use the AI tool InvoiceBot to pull invoice fields.", citations=["c4"])])
+    assert any("InvoiceBot" in f.message for f in verify_sop(sop, chunks))
