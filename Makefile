@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DATA_DIR ?= $(CURDIR)/.sopdraft-demo
 PORT ?= 8501
 
-.PHONY: install demo test test-fast browser-deps model bench lint clean
+.PHONY: install demo test test-fast browser-deps pg-deps model bench lint clean
 
 $(BIN)/sopdraft: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -34,8 +34,20 @@ browser-deps: install
 		$(BIN)/python -m playwright install chromium || echo "browser-deps: no Chromium installed; the browser test will skip"; \
 	fi
 
-test: install browser-deps
-	$(BIN)/python -m pytest -n 2 --timeout 900
+# PostgreSQL server programs for the store tests (they start a throw-away cluster on loopback):
+# nothing to do if initdb is found, else Debian's package where apt-get can install it, without
+# the cluster Debian would create and start by default.
+pg-deps:
+	@if $(PY) -c "import sys; sys.path.insert(0, 'tests/support'); import postgres; sys.exit(not postgres.find_bin('initdb'))"; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		mkdir -p /etc/postgresql-common && echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.conf; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	else \
+		echo "pg-deps: install PostgreSQL's server (Debian: apt-get install postgresql) for the store tests"; exit 1; \
+	fi
+
+test: install browser-deps pg-deps
+	SOPDRAFT_REQUIRE_POSTGRES=1 $(BIN)/python -m pytest -n 2 --timeout 900
 
 test-fast: install
 	$(BIN)/python -m pytest -n 2 -m "not smoke and not browser"

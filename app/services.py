@@ -54,11 +54,14 @@ class Services:
 
     @cached_property
     def store(self) -> "Store":
-        """The SQLite store of drafts, versions, approvals, accounts and the keyed audit log."""
+        """The store (SQLite, or PostgreSQL with registry.database_url) of drafts, versions, approvals,
+        accounts and the keyed audit log."""
         from app.registry.store import Store
 
         self.settings.ensure_dirs()
-        store = Store(self.settings.db_path, key=self.registry_key)
+        url = self.settings.registry.database_url
+        store = Store(url.get_secret_value() if url else self.settings.db_path, key=self.registry_key,
+                      timeout_s=self.settings.registry.database_timeout_s)
         self._closers.append(store.close)
         return store
 

@@ -99,7 +99,13 @@ class CritiqueSettings(BaseModel):
 
 
 class RegistrySettings(BaseModel):
-    """Where approved SOPs go."""
+    """Where drafts and approvals are stored, and where approved SOPs go."""
+
+    database_url: SecretStr | None = Field(
+        None, description="postgresql://user:password@host:port/db to share one store across a team; "
+        "empty: the SQLite file in the data dir.",
+    )
+    database_timeout_s: float = Field(10.0, gt=0, description="Connecting to, or waiting for a lock in, the database.")
 
     path: Path | None = Field(None, description="Registry folder; default <data_dir>/registry.")
     templates_dir: Path | None = Field(None, description="A team folder of export templates overriding templates/.")

@@ -7,6 +7,7 @@ connection to a non-loopback address fails, so a test can never reach a remote p
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import typer
 from typer.testing import CliRunner
 
 from app.services import Services
-from app.settings import AuthSettings, LLMSettings, Settings
+from app.settings import AuthSettings, LLMSettings, RegistrySettings, Settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES_DIR = REPO_ROOT / "examples"
@@ -62,10 +63,50 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 FAST_AUTH = AuthSettings(argon2_time_cost=1, argon2_memory_kib=64, argon2_parallelism=1)  # tests only
 
 
+def test_settings(tmp_path: Path, database_url: str = "") -> Settings:
+    """Settings with a fresh data dir, the fake chat model and cheap Argon2 (tests only); the store
+    in ``database_url`` when given, else the SQLite file in the data dir."""
+    registry = RegistrySettings(database_url=database_url or None)
+    return Settings(data_dir=tmp_path / "data", llm=LLMSettings(provider="fake"), auth=FAST_AUTH, registry=registry)
+
+
+test_settings.__test__ = False  # a helper, not a test
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Settings with a fresh data dir, the fake chat model and cheap Argon2 (tests only)."""
-    return Settings(data_dir=tmp_path / "data", llm=LLMSettings(provider="fake"), auth=FAST_AUTH)
+    return test_settings(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """One throw-away PostgreSQL cluster per test process (skipped where PostgreSQL is not installed,
+    unless SOPDRAFT_REQUIRE_POSTGRES is set, as `make test` does)."""
+    from tests.support.postgres import PgCluster
+
+    try:
+        cluster = PgCluster()
+    except FileNotFoundError as exc:
+        if os.environ.get("SOPDRAFT_REQUIRE_POSTGRES"):
+            raise
+        pytest.skip(str(exc))
+    yield cluster
+    cluster.close()
+
+
+@pytest.fixture
+def pg_url(pg_cluster) -> str:
+    """A fresh, empty PostgreSQL database for one test (dropped afterwards)."""
+    url = pg_cluster.create_database()
+    yield url
+    pg_cluster.drop_database(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_location(request, tmp_path: Path):
+    """Where a store lives, once per backend: a SQLite file, then a PostgreSQL database."""
+    return tmp_path / "store.db" if request.param == "sqlite" else request.getfixturevalue("pg_url")
 
 
 @pytest.fixture

@@ -65,12 +65,14 @@ class RegistryKey:
         """Hex HMAC-SHA256 of ``text`` under the audit-chain key."""
         return hmac.new(self._mac_key, text.encode("utf-8"), hashlib.sha256).hexdigest()
 
-    def _boundary(self, db_path: Path) -> Path | None:
+    def _boundary(self, db_path: Path | str) -> Path | None:
+        """The marker file of a store: a SQLite file by its resolved path, a database by its URL."""
         if self.keys_dir is None:
             return None
-        return self.keys_dir / f"audit-keyed-from-{hashlib.sha256(str(db_path.resolve()).encode()).hexdigest()[:12]}"
+        name = str(db_path.resolve()) if isinstance(db_path, Path) else db_path
+        return self.keys_dir / f"audit-keyed-from-{hashlib.sha256(name.encode()).hexdigest()[:12]}"
 
-    def keyed_from(self, db_path: Path) -> int | None:
+    def keyed_from(self, db_path: Path | str) -> int | None:
         """The first audit row of ``db_path`` that was keyed (recorded outside the database), if known."""
         path = self._boundary(db_path)
         if path is None or not path.exists():
@@ -80,7 +82,7 @@ class RegistryKey:
             return 1  # the marker was tampered with: require every row to be keyed
         return int(seq)
 
-    def record_keyed_from(self, db_path: Path, seq: int) -> None:
+    def record_keyed_from(self, db_path: Path | str, seq: int) -> None:
         """Remember (once) that audit rows of ``db_path`` are keyed from ``seq`` on."""
         path = self._boundary(db_path)
         if path is None or path.exists():

@@ -1,12 +1,15 @@
-"""The SQLite schema as ordered migration steps (``schema_version`` records what ran).
+"""The store schema as ordered migration steps (``schema_version`` records what ran).
+
+Written in SQLite's dialect; :mod:`app.registry.postgres` translates every step, so both
+backends have the same versioned schema.
 
 Append new steps at the end; never edit a step that has shipped.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime, timezone
+from typing import Any, Callable
 
 _STATUSES = "('draft', 'in_review', 'approved', 'exported', 'superseded')"
 
@@ -151,7 +154,7 @@ PROTECTION_TRIGGERS = ("audit_no_update", "audit_no_delete", "versions_immutable
                        "signatures_immutable", "signatures_no_delete", "versions_author_immutable")
 
 
-def current_version(conn: sqlite3.Connection) -> int:
+def current_version(conn: Any) -> int:
     """The number of migration steps applied to this database (0 for a new file)."""
     conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
                  "description TEXT NOT NULL, applied_at TEXT NOT NULL)")
@@ -159,14 +162,21 @@ def current_version(conn: sqlite3.Connection) -> int:
     return row[0] or 0
 
 
-def migrate(conn: sqlite3.Connection) -> int:
+def migrate(conn: Any, steps: tuple[tuple[str, tuple[str, ...]], ...] | None = None,
+            begin: Callable[[Any], None] | None = None) -> int:
     """Apply the missing steps in order, each in its own transaction; return the schema version.
 
-    ``BEGIN IMMEDIATE`` then re-reading the version makes two processes opening a new
-    database at once apply every step exactly once.
+    ``begin`` opens a transaction that excludes every other migrating process (SQLite's
+    ``BEGIN IMMEDIATE``, PostgreSQL's advisory lock); re-reading the version inside it makes
+    several processes opening a new database at once apply every step exactly once.
+    ``steps`` defaults to :data:`MIGRATIONS` (PostgreSQL passes its translation of them).
     """
-    for number, (description, statements) in enumerate(MIGRATIONS, start=1):
-        conn.execute("BEGIN IMMEDIATE")
+    steps = MIGRATIONS if steps is None else steps
+    for number, (description, statements) in enumerate(steps, start=1):
+        if begin is None:
+            conn.execute("BEGIN IMMEDIATE")
+        else:
+            begin(conn)
         try:
             if current_version(conn) >= number:
                 conn.execute("COMMIT")
@@ -179,4 +189,4 @@ def migrate(conn: sqlite3.Connection) -> int:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-    return len(MIGRATIONS)
+    return len(steps)

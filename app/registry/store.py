@@ -1,8 +1,11 @@
-"""The durable store: drafts, versions, waivers, approvals, flags and the audit chain (SQLite).
+"""The durable store: drafts, versions, waivers, approvals, flags and the audit chain.
 
-One connection per thread (Streamlit runs each script in its own thread); WAL lets
-readers work while one writer commits. Every write runs in ``BEGIN IMMEDIATE`` and
-appends its audit row in the same transaction, so history and state never disagree.
+Two backends behind this one class: a SQLite file (the embedded default) or a PostgreSQL
+database (``registry.database_url``, :mod:`app.registry.postgres`) for a team. The SQL is
+written once; nothing above the store knows which backend it talks to. One connection
+per thread (Streamlit runs each script in its own thread). Every write runs in one
+serialised transaction (SQLite's ``BEGIN IMMEDIATE``, PostgreSQL's advisory write lock)
+and appends its audit row in the same transaction, so history and state never disagree.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from app.registry.records import (
     VersionInfo,
     Waiver,
 )
+from app.registry import postgres
 from app.registry.schema import PROTECTION_TRIGGERS, migrate
 from app.registry.validate import check_storable
 
@@ -52,36 +56,46 @@ def utcnow() -> datetime:
 
 
 class Store:
-    """SQLite store of drafts and their reviewed, approved and exported versions.
+    """The store of drafts and their reviewed, approved and exported versions.
 
-    With ``key`` (the registry key) every new audit row is linked with an HMAC under it and
-    names its user; without one (tests of the store alone) rows get a plain SHA-256 link.
+    ``location`` is a SQLite file path or a ``postgresql://`` URL. With ``key`` (the
+    registry key) every new audit row is linked with an HMAC under it and names its user;
+    without one (tests of the store alone) rows get a plain SHA-256 link.
     """
 
-    def __init__(self, db_path: Path, key: "RegistryKey | None" = None) -> None:
-        self.db_path = Path(db_path)
+    def __init__(self, location: Path | str, key: "RegistryKey | None" = None, *, timeout_s: float = 10.0) -> None:
+        self.dialect = "postgresql" if postgres.is_postgres_url(location) else "sqlite"
+        self.url = str(location) if self.dialect == "postgresql" else ""
+        self.db_path = Path(location) if self.dialect == "sqlite" else None
+        # What the keyed-audit marker (kept beside the key, outside the database) is tied to.
+        self.identity: Path | str = self.db_path if self.db_path else postgres.redacted_url(self.url)
         self.key = key
+        self.timeout_s = timeout_s
         self._keyed_marked = False
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._connections: list[tuple[threading.Thread, sqlite3.Connection]] = []
+        self._connections: list[tuple[threading.Thread, Any]] = []
         self._closed = False
-        self.db_path.parent.mkdir(parents=True, exist_ok=True)
-        migrate(self._conn())
+        if self.db_path:
+            self.db_path.parent.mkdir(parents=True, exist_ok=True)
+            migrate(self._conn())
+        else:
+            postgres.migrate(self._conn())
+
+    def __str__(self) -> str:
+        return str(self.identity)
 
     # -- connections and transactions -------------------------------------------------
-    def _conn(self) -> sqlite3.Connection:
+    def _conn(self) -> Any:
+        """This thread's connection (a ``Any`` or a :class:`postgres.PgConnection`)."""
         if self._closed:
-            raise RegistryError(f"the store {self.db_path} is closed")
+            raise RegistryError(f"the store {self} is closed")
         conn = getattr(self._local, "conn", None)
+        if conn is not None and getattr(conn, "broken", False):
+            conn.close()
+            conn = None
         if conn is None:
-            # check_same_thread=False only so close() can close every thread's connection.
-            conn = sqlite3.connect(self.db_path, isolation_level=None, check_same_thread=False,
-                                   timeout=BUSY_TIMEOUT_MS / 1000)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            conn.execute("PRAGMA synchronous=NORMAL")
+            conn = self._connect()
             self._local.conn = conn
             with self._lock:
                 # Streamlit runs each rerun in a new thread: close what finished threads left open.
@@ -91,30 +105,50 @@ class Store:
                 self._connections.append((threading.current_thread(), conn))
         return conn
 
+    def _connect(self) -> Any:
+        if self.dialect == "postgresql":
+            return postgres.PgConnection(self.url, self.timeout_s)
+        # check_same_thread=False only so close() can close every thread's connection.
+        conn = sqlite3.connect(self.db_path, isolation_level=None, check_same_thread=False,
+                               timeout=BUSY_TIMEOUT_MS / 1000)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
+
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction (``BEGIN IMMEDIATE``): committed on success, rolled back on error."""
+    def transaction(self) -> Iterator[Any]:
+        """A serialised write transaction: committed on success, rolled back on error."""
         conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
+        if self.dialect == "postgresql":
+            postgres.begin_write(conn)
+        else:
+            conn.execute("BEGIN IMMEDIATE")
         try:
             yield conn
         except BaseException:
-            conn.execute("ROLLBACK")
+            if not getattr(conn, "broken", False):  # a lost connection has rolled back already
+                conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
 
     @contextmanager
-    def snapshot(self) -> Iterator[sqlite3.Connection]:
+    def snapshot(self) -> Iterator[Any]:
         """A consistent read view across several queries (joins an open transaction if there is one)."""
         conn = self._conn()
         if conn.in_transaction:
             yield conn
             return
-        conn.execute("BEGIN")
+        if self.dialect == "postgresql":
+            postgres.begin_snapshot(conn)
+        else:
+            conn.execute("BEGIN")
         try:
             yield conn
         finally:
-            conn.execute("COMMIT")
+            if not getattr(conn, "broken", False):
+                conn.execute("COMMIT")
 
     def read(self, sql: str, params: tuple | list = ()) -> list[tuple]:
         """The rows of one read-only query (inside the caller's transaction when one is open)."""
@@ -129,7 +163,7 @@ class Store:
                 self._connections.pop()[1].close()
 
     # -- audit --------------------------------------------------------------------------
-    def append_audit(self, conn: sqlite3.Connection, *, actor: Actor, action: str, draft_id: str = "",
+    def append_audit(self, conn: Any, *, actor: Actor, action: str, draft_id: str = "",
                      version: int | None = None, details: dict[str, Any] | None = None) -> AuditEntry:
         """Append one chained audit row inside the caller's open transaction."""
         head = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
@@ -146,15 +180,15 @@ class Store:
         conn.execute("INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) "
                      "ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash", (seq, digest))
         if keyed and not self._keyed_marked:  # once per process: the marker never changes once written
-            self.key.record_keyed_from(self.db_path, seq)
+            self.key.record_keyed_from(self.identity, seq)
             self._keyed_marked = True
         return AuditEntry(**{**row, "at": at, "actor_name": actor.name if keyed else ""}, prev_hash=prev_hash,
                           hash=digest)
 
     def audit_log(self, limit: int | None = None) -> list[AuditEntry]:
         """Audit entries, newest first (all of them, or the newest ``limit``)."""
-        rows = self._conn().execute(f"SELECT {_AUDIT_COLUMNS} FROM audit ORDER BY seq DESC LIMIT ?",
-                                    (-1 if limit is None else limit,)).fetchall()
+        query = f"SELECT {_AUDIT_COLUMNS} FROM audit ORDER BY seq DESC"
+        rows = self.read(query + " LIMIT ?", (limit,)) if limit is not None else self.read(query)
         return [AuditEntry(seq=r[0], at=r[1], actor=r[2], action=r[3], draft_id=r[4], version=r[5],
                            details=_json_loads(r[6]), prev_hash=r[7], hash=r[8], actor_name=r[9]) for r in rows]
 
@@ -173,15 +207,24 @@ class Store:
         with self.snapshot() as conn:
             rows = conn.execute(f"SELECT {_AUDIT_COLUMNS} FROM audit ORDER BY seq").fetchall()
             head = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
-            keyed_from = self.key.keyed_from(self.db_path) if self.key else None
+            keyed_from = self.key.keyed_from(self.identity) if self.key else None
             count, head_hash, problems = chain.verify_chain(rows, tuple(head) if head else None, self.key,
                                                             keyed_from)
-            triggers = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
-            problems += [f"protection trigger {t} was removed" for t in PROTECTION_TRIGGERS if t not in triggers]
+            problems += [f"protection trigger {t} was removed" for t in self._protection_triggers()
+                         if t not in self._triggers(conn)]
             problems += self._check_versions_against_audit(conn, rows)
         return AuditReport(ok=not problems, entries=count, head_hash=head_hash, problems=problems)
 
-    def _check_versions_against_audit(self, conn: sqlite3.Connection, rows: list[tuple]) -> list[str]:
+    def _protection_triggers(self) -> tuple[str, ...]:
+        extra = postgres.TRUNCATE_TRIGGERS if self.dialect == "postgresql" else ()
+        return PROTECTION_TRIGGERS + extra
+
+    def _triggers(self, conn: Any) -> set[str]:
+        if self.dialect == "postgresql":
+            return postgres.trigger_names(conn)
+        return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+
+    def _check_versions_against_audit(self, conn: Any, rows: list[tuple]) -> list[str]:
         recorded: dict[tuple[str, int], str] = {}
         approved: dict[tuple[str, int], str] = {}
         for _, _, _, action, draft_id, version, details_json, *_ in rows:
@@ -212,7 +255,7 @@ class Store:
                                 reason="created", action="created")
         return self.get_draft(draft.draft_id, 1)
 
-    def insert_version(self, conn: sqlite3.Connection, draft: Draft, *, version: int, status: SOPStatus,
+    def insert_version(self, conn: Any, draft: Draft, *, version: int, status: SOPStatus,
                        actor: Actor, reason: str, action: str, details: dict[str, Any] | None = None) -> None:
         """Insert one version row and its audit entry inside the caller's transaction."""
         draft_json = draft.model_dump_json()
@@ -228,14 +271,14 @@ class Store:
                           details={"reason": reason, "status": status, "content_hash": content_hash,
                                    "draft_sha256": chain.sha256_text(draft_json), **(details or {})})
 
-    def latest_version(self, conn: sqlite3.Connection, draft_id: str) -> int:
+    def latest_version(self, conn: Any, draft_id: str) -> int:
         """The newest version number of ``draft_id``; raises :class:`NotFound`."""
         row = conn.execute("SELECT MAX(version) FROM versions WHERE draft_id = ?", (draft_id,)).fetchone()
         if row is None or row[0] is None:
             raise NotFound(f"no draft with id {draft_id!r}")
         return row[0]
 
-    def check_expected(self, conn: sqlite3.Connection, draft_id: str, draft: Draft, expected_version: int) -> int:
+    def check_expected(self, conn: Any, draft_id: str, draft: Draft, expected_version: int) -> int:
         """Raise :class:`ConflictError` with a section diff unless ``expected_version`` is the latest."""
         latest = self.latest_version(conn, draft_id)
         if latest == expected_version:
@@ -265,7 +308,7 @@ class Store:
         with self.snapshot() as conn:
             return self._record(conn, draft_id, self.latest_version(conn, draft_id) if version is None else version)
 
-    def _record(self, conn: sqlite3.Connection, draft_id: str, version: int) -> DraftRecord:
+    def _record(self, conn: Any, draft_id: str, version: int) -> DraftRecord:
         row = conn.execute(f"SELECT {_VERSION_COLUMNS} FROM versions WHERE draft_id = ? AND version = ?",
                            (draft_id, version)).fetchone()
         if row is None:
@@ -307,7 +350,7 @@ class Store:
                             content_hash=r[5], approved_by=r[6] or "", author_id=r[7]) for r in rows]
 
     # -- state, waivers, approvals, flags --------------------------------------------------
-    def set_status(self, conn: sqlite3.Connection, draft_id: str, version: int, status: SOPStatus, *,
+    def set_status(self, conn: Any, draft_id: str, version: int, status: SOPStatus, *,
                    actor: Actor, action: str, details: dict[str, Any] | None = None) -> None:
         """Change one version's state and audit it, inside the caller's transaction."""
         old = conn.execute("SELECT status FROM versions WHERE draft_id = ? AND version = ?",
@@ -318,19 +361,19 @@ class Store:
         self.append_audit(conn, actor=actor, action=action, draft_id=draft_id, version=version,
                           details={"from": old[0], "to": status, **(details or {})})
 
-    def add_waiver(self, conn: sqlite3.Connection, draft_id: str, waiver: Waiver) -> None:
+    def add_waiver(self, conn: Any, draft_id: str, waiver: Waiver) -> None:
         """Record a waiver and audit it, inside the caller's transaction."""
         waiver_json = waiver.model_dump_json()
         conn.execute("INSERT INTO waivers (draft_id, waiver_json) VALUES (?, ?)", (draft_id, waiver_json))
         self.append_audit(conn, actor=Actor(id=waiver.author_id, name=waiver.author), action="waived", draft_id=draft_id, version=waiver.version,
                           details=waiver.model_dump(mode="json"))
 
-    def _waivers(self, conn: sqlite3.Connection, draft_id: str) -> list[Waiver]:
+    def _waivers(self, conn: Any, draft_id: str) -> list[Waiver]:
         rows = conn.execute("SELECT waiver_json FROM waivers WHERE draft_id = ? ORDER BY id", (draft_id,))
         latest = {w.flag_id: w for w in (Waiver.model_validate_json(r[0]) for r in rows)}
         return list(latest.values())
 
-    def add_approval(self, conn: sqlite3.Connection, approval: Approval) -> None:
+    def add_approval(self, conn: Any, approval: Approval) -> None:
         """Record an approval and audit it (with its hash), inside the caller's transaction."""
         approval_json = approval.model_dump_json()
         conn.execute("INSERT INTO approvals VALUES (?, ?, ?, ?, ?)",
@@ -369,7 +412,7 @@ class Store:
         records = self.current_records(sop_id)
         return records[0] if records else None
 
-    def add_flag(self, conn: sqlite3.Connection, draft_id: str, version: int, flag: Flag, *, origin: str,
+    def add_flag(self, conn: Any, draft_id: str, version: int, flag: Flag, *, origin: str,
                  actor: Actor, details: dict[str, Any] | None = None) -> None:
         """Attach a flag to a version (e.g. source drift) and audit it, inside the caller's transaction."""
         conn.execute("INSERT INTO flags (draft_id, version, origin, flag_json, created_at) VALUES (?, ?, ?, ?, ?)",
@@ -385,7 +428,7 @@ class Store:
         return [Flag.model_validate_json(r[0]) for r in self._conn().execute(query + " ORDER BY id", params)]
 
     # -- owners, SOP ids, signatures ---------------------------------------------------------
-    def set_owner(self, conn: sqlite3.Connection, draft_id: str, user_id: str, *, actor: Actor) -> None:
+    def set_owner(self, conn: Any, draft_id: str, user_id: str, *, actor: Actor) -> None:
         """Assign ``user_id`` as the SOP's owner and audit the change, inside the caller's transaction."""
         old = conn.execute("SELECT user_id FROM owners WHERE draft_id = ?", (draft_id,)).fetchone()
         conn.execute("INSERT INTO owners VALUES (?, ?, ?, ?) ON CONFLICT(draft_id) DO UPDATE SET "
@@ -399,7 +442,7 @@ class Store:
         row = self._conn().execute("SELECT user_id FROM owners WHERE draft_id = ?", (draft_id,)).fetchone()
         return row[0] if row else None
 
-    def allocate_sop_id(self, conn: sqlite3.Connection, draft_id: str) -> str:
+    def allocate_sop_id(self, conn: Any, draft_id: str) -> str:
         """The SOP id of ``draft_id``, drawn from a sequence the first time (ids never collide)."""
         row = conn.execute("SELECT sop_id FROM sop_ids WHERE draft_id = ?", (draft_id,)).fetchone()
         if row:
@@ -412,7 +455,7 @@ class Store:
         conn.execute("UPDATE sop_ids SET sop_id = ? WHERE seq = ?", (sop_id, seq))
         return sop_id
 
-    def add_signature(self, conn: sqlite3.Connection, signature: Signature) -> None:
+    def add_signature(self, conn: Any, signature: Signature) -> None:
         """Record an electronic signature and audit it, inside the caller's transaction."""
         rec = signature.record
         record_json = rec.model_dump_json()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from app.models import (
@@ -105,21 +107,40 @@ def export_latest(store, draft_id: str, registry_dir, *, key: RegistryKey = TEST
                   signatures=store.signatures(draft_id, record.version), **kwargs)
 
 
-def bypass_protection(store):
-    """Drop the immutability triggers, as someone editing the database file by hand would."""
-    from app.registry.schema import PROTECTION_TRIGGERS
+def _triggers(dialect: str) -> list[tuple[str, str, str]]:
+    """``(name, table, create statement)`` of every protection trigger of ``dialect``'s schema."""
+    from app.registry import postgres, schema
 
+    migrations = postgres.MIGRATIONS if dialect == "postgresql" else schema.MIGRATIONS
+    found = []
+    for _, statements in migrations:
+        for statement in statements:
+            match = re.match(r"\s*CREATE TRIGGER (\w+) BEFORE .*? ON (\w+)", statement, re.S)
+            if match:
+                found.append((match.group(1), match.group(2), statement))
+    return found
+
+
+def bypass_protection(store):
+    """Drop the immutability triggers, as someone editing the database by hand would."""
     conn = store._conn()
-    for trigger in PROTECTION_TRIGGERS:
-        conn.execute(f"DROP TRIGGER {trigger}")
+    for name, table, _ in _triggers(store.dialect):
+        conn.execute(f"DROP TRIGGER {name} ON {table}" if store.dialect == "postgresql" else f"DROP TRIGGER {name}")
     return conn
 
 
-def restore_protection(conn) -> None:  # noqa: ANN001 - sqlite3.Connection
+def restore_protection(conn) -> None:  # noqa: ANN001 - the store's connection
     """Recreate the triggers :func:`bypass_protection` dropped (a careful forger covers their tracks)."""
-    from app.registry.schema import MIGRATIONS
+    from app.registry.postgres import PgConnection
 
-    for _, statements in MIGRATIONS:
-        for statement in statements:
-            if statement.lstrip().startswith("CREATE TRIGGER"):
-                conn.execute(statement)
+    for _, _, statement in _triggers("postgresql" if isinstance(conn, PgConnection) else "sqlite"):
+        conn.execute(statement)
+
+
+def set_json_field(store, table: str, column: str, key: str, value: str) -> None:  # noqa: ANN001 - Store
+    """Rewrite one top-level string field of a JSON column in every row (protection must be off)."""
+    if store.dialect == "postgresql":
+        sql = f"UPDATE {table} SET {column} = jsonb_set({column}::jsonb, '{{{key}}}', to_jsonb(?::text))::text"
+    else:
+        sql = f"UPDATE {table} SET {column} = json_set({column}, '$.{key}', ?)"
+    store._conn().execute(sql, (value,))

@@ -13,7 +13,7 @@ from pathlib import Path
 import docx
 import pytest
 import yaml
-from registry_helpers import ANA, OWNER, ROLE, approve_latest, bypass_protection, export_latest, make_draft, make_sop
+from registry_helpers import ANA, OWNER, ROLE, approve_latest, bypass_protection, export_latest, make_draft, make_sop, set_json_field
 
 from app.registry import export as export_mod
 from app.registry.docx_export import docx_bytes
@@ -72,7 +72,7 @@ def test_tampered_approval_hash_is_refused(store, created, tmp_path):
     conn.execute("UPDATE versions SET draft_json = replace(draft_json, 'one business day', 'one week') "
                  "WHERE version = 2")
     forged = store.get_draft("d-0001").draft.sop.content_hash()
-    conn.execute("UPDATE approvals SET approval_json = json_set(approval_json, '$.content_hash', ?)", (forged,))
+    set_json_field(store, "approvals", "approval_json", "content_hash", forged)
     with pytest.raises(ExportError, match="audited"):
         export_latest(store, "d-0001", tmp_path / "reg")
 
@@ -173,14 +173,16 @@ KILL_SCRIPT = textwrap.dedent("""
     export_mod._write_file = slow
     sys.path.insert(0, "tests/registry")
     from registry_helpers import export_latest
-    export_latest(Store(Path(sys.argv[1])), "d-0001", Path(sys.argv[2]), git_commit=False)
+    where = sys.argv[1]
+    export_latest(Store(where if where.startswith("postgresql") else Path(where)), "d-0001", Path(sys.argv[2]),
+                  git_commit=False)
 """)
 
 
 def test_killed_export_leaves_no_partial_files_and_next_export_cleans_up(store, created, tmp_path):
     approve_latest(store)
     reg = tmp_path / "reg"
-    proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(store.db_path), str(reg)],
+    proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, store.url or str(store.db_path), str(reg)],
                             stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[2])
     try:
         assert proc.stdout.readline().startswith("wrote ")  # one file written, the process mid-export

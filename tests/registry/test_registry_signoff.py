@@ -196,3 +196,36 @@ def test_drift_flags_count_as_findings_for_the_service(services, team):
     assert any(f.rule == "source-drift" for f in services.signoff.flags(services.store.get_draft("d-0001",
                                                                                                  approved.version)))
 
+
+
+def test_two_approvals_of_one_version_at_once_give_one_approval(services, team, settings):
+    """Two UI processes (two Services over one store) approving the same version at the same moment."""
+    import threading
+
+    from app.services import Services
+
+    _submitted(services, team)
+    other = Services(settings)
+    barrier, outcomes = threading.Barrier(2), []
+
+    def approve(svc) -> None:  # noqa: ANN001 - Services
+        identity = svc.accounts.authenticate("dana", password("dana"))
+        barrier.wait()
+        try:
+            outcomes.append(_approve(svc, identity))
+        except (WorkflowError, ApprovalError) as exc:
+            outcomes.append(exc)
+
+    threads = [threading.Thread(target=approve, args=(svc,)) for svc in (services, other)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    other.close()
+    approved = [o for o in outcomes if not isinstance(o, Exception)]
+    assert len(outcomes) == 2 and len(approved) == 1, outcomes
+    record = services.store.get_draft("d-0001")
+    assert record.status == "approved"
+    assert len(services.signoff.signatures(record)) == 1
+    assert [e.action for e in services.store.audit_log()].count("approved") == 1
+    assert services.store.verify_audit().ok

@@ -1,10 +1,11 @@
-"""The SQLite store: versions, optimistic locking under real concurrency, migrations, audit chain."""
+"""The store on both backends: versions, optimistic locking under real concurrency, migrations, audit chain."""
 
 from __future__ import annotations
 
 import sqlite3
 import threading
 
+import psycopg
 import pytest
 from registry_helpers import ANA, BEN, approve_latest, bypass_protection, make_draft
 
@@ -13,6 +14,9 @@ from app.registry.errors import ConflictError, NotFound
 from app.registry.schema import MIGRATIONS
 from app.registry.records import Actor
 from app.registry.store import Store
+
+# What a protection trigger raises on each backend.
+REFUSED = (sqlite3.IntegrityError, psycopg.IntegrityError)
 
 
 def test_create_get_list_history(store, created):
@@ -87,7 +91,7 @@ def test_an_older_database_is_migrated_and_its_history_stays_readable(tmp_path):
     old_row, new_row = sorted(new.audit_log(), key=lambda e: e.seq)
     assert old_row.who == "Ana Lopez (unverified name)" and new_row.who == "Ana Lopez (u-ana)"
     assert new.verify_audit().ok
-    with pytest.raises(sqlite3.IntegrityError, match="immutable"):
+    with pytest.raises(REFUSED, match="immutable"):
         new._conn().execute("UPDATE versions SET title = 'not any more'")
     new.close()
 
@@ -112,10 +116,10 @@ def test_stale_save_conflicts_with_a_section_diff(store, created):
 
 
 @pytest.mark.parametrize("shared_store", [True, False], ids=["threads-one-store", "two-stores"])
-def test_concurrent_edits_never_overwrite(tmp_path, shared_store):
-    first = Store(tmp_path / "c.db")
+def test_concurrent_edits_never_overwrite(store_location, shared_store):
+    first = Store(store_location)
     base = first.create_draft(make_draft(), actor=ANA)
-    stores = [first, first if shared_store else Store(tmp_path / "c.db")]
+    stores = [first, first if shared_store else Store(store_location)]
     barrier, outcomes = threading.Barrier(2), {}
 
     def reviewer(i: int) -> None:
@@ -145,9 +149,9 @@ def test_concurrent_edits_never_overwrite(tmp_path, shared_store):
 def test_audit_chain_verifies_and_rows_cannot_be_updated(store, created):
     report = store.verify_audit()
     assert report.ok and report.entries == 1 and not report.problems
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+    with pytest.raises(REFUSED, match="append-only"):
         store._conn().execute("UPDATE audit SET actor = 'Mallory Evil'")
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+    with pytest.raises(REFUSED, match="append-only"):
         store._conn().execute("DELETE FROM audit")
 
 
@@ -175,7 +179,7 @@ def test_versions_approvals_and_waivers_cannot_be_changed(store, created):
     conn = store._conn()
     for statement in ("UPDATE versions SET draft_json = '{}'", "DELETE FROM versions",
                       "UPDATE approvals SET approval_json = '{}'", "DELETE FROM approvals"):
-        with pytest.raises(sqlite3.IntegrityError, match="immutable|append-only"):
+        with pytest.raises(REFUSED, match="immutable|append-only"):
             conn.execute(statement)
     conn.execute("UPDATE versions SET status = 'exported' WHERE version = 2")  # the workflow state may change
 
@@ -195,3 +199,62 @@ def test_connections_of_finished_threads_are_closed(store, created):
         thread.join()
     # each new connection closed the previous, finished thread's one: main + the last remain
     assert len(store._connections) == 2
+
+
+def test_several_processes_migrating_a_new_database_at_once_apply_each_step_once(store_location):
+    """Upgrades: every UI process runs migrations when it starts; they must not trip over each other."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = ("import sys; from pathlib import Path; from app.registry.store import Store; w = sys.argv[1]; "
+              "Store(w if w.startswith('postgresql') else Path(w)).close()")
+    where = str(store_location)
+    procs = [subprocess.Popen([sys.executable, "-c", script, where], cwd=Path(__file__).resolve().parents[2],
+                              stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    errors = [p.communicate(timeout=120)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0] * 4, errors
+    store = Store(store_location)
+    assert [r[0] for r in store.read("SELECT version FROM schema_version ORDER BY version")] == \
+        list(range(1, len(MIGRATIONS) + 1))
+    store.close()
+
+
+def test_truncate_is_refused_too(store_location):
+    store = Store(store_location)
+    store.create_draft(make_draft(), actor=ANA)
+    if store.dialect == "postgresql":
+        for table in ("audit", "versions", "approvals", "waivers", "signatures"):
+            with pytest.raises(REFUSED, match="append-only|immutable"):
+                store._conn().execute(f"TRUNCATE {table} CASCADE")
+    else:
+        with pytest.raises(REFUSED, match="append-only"):
+            store._conn().execute("DELETE FROM audit")  # SQLite has no TRUNCATE; DELETE is what it does
+    assert store.verify_audit().ok
+    store.close()
+
+
+def test_an_unreachable_database_is_one_clear_error():
+    from app.registry.postgres import StoreUnavailable
+
+    with pytest.raises(StoreUnavailable, match=r"cannot reach the registry database postgresql://x:\*\*\*@127.0.0.1:1/"):
+        Store("postgresql://x:secret@127.0.0.1:1/registry", timeout_s=1)
+
+
+def test_a_database_restart_is_a_clear_error_then_the_store_recovers(pg_cluster, pg_url):
+    from app.registry.postgres import StoreUnavailable
+
+    store = Store(pg_url, timeout_s=5)
+    created = store.create_draft(make_draft(), actor=ANA)
+    pg_cluster.stop("immediate")  # the server dies mid-session
+    try:
+        with pytest.raises(StoreUnavailable, match="lost the connection"):
+            store.save_version("d-0001", _edited(created, "Saved while the server was down."), actor=ANA,
+                               reason="edit", expected_version=1)
+    finally:
+        pg_cluster.start()
+    saved = store.save_version("d-0001", _edited(created, "Saved after the restart."), actor=ANA,
+                               reason="edit", expected_version=1)  # nothing half-done: v1 is still the latest
+    assert saved.version == 2 and store.get_draft("d-0001").draft.sop.purpose[0].text == "Saved after the restart."
+    assert store.verify_audit().ok
+    store.close()
