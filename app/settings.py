@@ -75,7 +75,10 @@ class IngestSettings(BaseModel):
     chunk_overlap: int = 100
     embed_batch_size: int = 32
     write_batch_chunks: int = Field(512, ge=1, description="Chunks embedded and written per crash-safe step.")
-    chroma_url: str = Field("", description="Use a Chroma server at this URL instead of the embedded store.")
+    chroma_url: str = Field("", description="Use a Chroma server at this URL instead of the embedded store "
+                            "(needed when several processes share one index).")
+    lock_timeout_s: float = Field(1800.0, gt=0, description="How long an ingest waits for another ingest of "
+                                  "the same index to finish.")
     collection: str = "sopdraft"
 
 

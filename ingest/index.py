@@ -1,9 +1,22 @@
-"""The source index: Chroma collection + embedding model + manifest, behind one small API."""
+"""The source index: Chroma collection + embedding model + manifest, behind one small API.
+
+Several processes (UI workers, CLI runs) may share one index: the data dir's manifest and a
+Chroma server (``ingest.chroma_url``). Ingests of one index are serialised by a lock file
+beside the manifest; the lock holder alone repairs what a crashed run left. Readers only
+ever see chunks of files whose ingest finished: every search, fetch and listing keeps the
+ids of ``done`` manifest entries (re-read when another process replaced the manifest), so
+the chunks of a file still being written, or of a run that died, never reach a draft.
+"""
 
 from __future__ import annotations
 
+import threading
+import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterator
+
+from filelock import FileLock, Timeout
 
 from ingest.chunking import Chunk
 from ingest.embeddings import MODEL_SHA256, make_chroma_embedding_function
@@ -20,6 +33,11 @@ if TYPE_CHECKING:
 # Bump when extraction, chunking or the embedded text changes, so that existing indexes are
 # rebuilt on the next ingest rather than mixing old and new chunks.
 CHUNKER_VERSION = 3
+LOCK_NAME = "ingest.lock"
+
+
+class IngestBusy(RuntimeError):
+    """Another ingest of the same index held the lock for longer than ``ingest.lock_timeout_s``."""
 
 
 class SourceIndex:
@@ -33,6 +51,8 @@ class SourceIndex:
         self._lexical: "LexicalIndex | None" = None
         self.collection = open_collection(client, settings.ingest.collection, self.embedding_function)
         self.max_batch = min(5000, client.get_max_batch_size())
+        self._writers = 0  # ingests running in this process (its manifest copy is then the truth)
+        self._writers_lock = threading.Lock()
 
     @classmethod
     def open(cls, settings: "Settings") -> "SourceIndex":
@@ -40,8 +60,58 @@ class SourceIndex:
         settings.index_dir.mkdir(parents=True, exist_ok=True)
         manifest = Manifest.load(settings.index_dir / "manifest.json")
         index = cls(settings, make_client(settings.ingest, settings.index_dir), manifest)
-        index.reconcile()
+        lock = index._lock()
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            return index  # an ingest is running in another process: it repairs, and readers skip its chunks
+        try:
+            index.manifest.reload_if_changed()
+            index.reconcile()
+        finally:
+            lock.release()
         return index
+
+    def _lock(self) -> FileLock:
+        # A new lock object (its own descriptor) per use, so two threads of one process exclude
+        # each other as two processes do.
+        return FileLock(str(self.settings.index_dir / LOCK_NAME), thread_local=False)
+
+    @contextmanager
+    def _writing(self, progress: Callable[[IngestProgress], None] | None) -> Iterator[None]:
+        """Hold the index's ingest lock (waiting, and saying so, while another ingest runs)."""
+        lock = self._lock()
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            if progress is not None:
+                progress(IngestProgress(files_done=0, files_total=0, chunks_done=0,
+                                        current="waiting for another ingest of this index to finish"))
+            started = time.monotonic()
+            try:
+                lock.acquire(timeout=self.settings.ingest.lock_timeout_s)
+            except Timeout:
+                raise IngestBusy(f"another ingest of this index has been running for over "
+                                 f"{time.monotonic() - started:.0f} s (lock {lock.lock_file}); try again when it "
+                                 "has finished") from None
+        try:
+            with self._writers_lock:
+                self._writers += 1
+                if self._writers == 1:
+                    self.manifest.reload_if_changed()  # what other processes ingested meanwhile
+            self.reconcile()
+            yield
+        finally:
+            with self._writers_lock:
+                self._writers -= 1
+            lock.release()
+
+    def visible_ids(self) -> set[str]:
+        """Ids of the chunks readers may see: those of files whose ingest has finished."""
+        with self._writers_lock:
+            if not self._writers:
+                self.manifest.reload_if_changed()
+            return self.manifest.all_chunk_ids()
 
     @property
     def config(self) -> dict[str, str | int | float]:
@@ -58,14 +128,15 @@ class SourceIndex:
         """
         from ingest.pipeline import IngestRun
 
-        if full or (self.manifest.files and self.manifest.data.config != self.config):
-            self._reset()
-        self.manifest.data.config = self.config
-        self._lexical = None
-        try:
-            return IngestRun(self, progress, follow_links).run(list(paths))
-        finally:
+        with self._writing(progress):
+            if full or (self.manifest.files and self.manifest.data.config != self.config):
+                self._reset()
+            self.manifest.data.config = self.config
             self._lexical = None
+            try:
+                return IngestRun(self, progress, follow_links).run(list(paths))
+            finally:
+                self._lexical = None
 
     def _reset(self) -> None:
         """Drop every chunk and forget every file (manifest first, so a crash cannot resurrect them)."""
@@ -122,7 +193,11 @@ class SourceIndex:
         """Chunks by id, in the given order; unknown ids are skipped."""
         if not chunk_ids:
             return []
-        found = self.collection.get(ids=list(dict.fromkeys(chunk_ids)), include=["documents", "metadatas"])
+        visible = self.visible_ids()
+        wanted = [i for i in dict.fromkeys(chunk_ids) if i in visible]
+        if not wanted:
+            return []
+        found = self.collection.get(ids=wanted, include=["documents", "metadatas"])
         by_id = {i: to_hit(i, d, m, 0.0) for i, d, m in zip(found["ids"], found["documents"], found["metadatas"])}
         return [by_id[i] for i in chunk_ids if i in by_id]
 
@@ -132,6 +207,7 @@ class SourceIndex:
 
     def sources(self) -> list[SourceInfo]:
         """Every indexed source file, sorted by source name."""
+        self.visible_ids()  # the newest manifest
         return sorted(
             (SourceInfo(source=e.source, sha256=e.sha256, size=e.size, mtime=e.mtime_ns / 1e9,
                         chunks=len(e.chunks), root=e.root)
@@ -146,7 +222,9 @@ class SourceIndex:
     def chunks_of(self, source: str) -> list[SearchHit]:
         """Every chunk of ``source`` in document order."""
         found = self.collection.get(where={"source": source}, include=["documents", "metadatas"])
-        hits = [to_hit(i, d, m, 0.0) for i, d, m in zip(found["ids"], found["documents"], found["metadatas"])]
+        visible = self.visible_ids()
+        hits = [to_hit(i, d, m, 0.0) for i, d, m in zip(found["ids"], found["documents"], found["metadatas"])
+                if i in visible]
         return sorted(hits, key=lambda h: (h.page or 0, h.start))
 
     def lexical(self) -> "LexicalIndex":
@@ -163,7 +241,9 @@ class SourceIndex:
                 if len(page["ids"]) < self.max_batch:
                     break
                 offset += self.max_batch
-            self._lexical = LexicalIndex(ids, texts)
+            visible = self.visible_ids()
+            kept = [(i, t) for i, t in zip(ids, texts) if i in visible]
+            self._lexical = LexicalIndex([i for i, _ in kept], [t for _, t in kept])
         return self._lexical
 
     def close(self) -> None:

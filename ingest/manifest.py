@@ -45,11 +45,29 @@ class Manifest:
         self.path = path
         self.data = ManifestData()
         self.recovered = False
+        self._seen: tuple[int, int, int] | None = None  # the file this copy was read from or written as
+
+    def _stat(self) -> tuple[int, int, int] | None:
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
+            return None
+        return st.st_ino, st.st_mtime_ns, st.st_size
+
+    def reload_if_changed(self) -> bool:
+        """Re-read the file when another process replaced it since this copy was read or saved."""
+        seen = self._stat()
+        if seen is None or seen == self._seen:
+            return False
+        fresh = Manifest.load(self.path)
+        self.data, self.recovered, self._seen = fresh.data, self.recovered or fresh.recovered, fresh._seen
+        return True
 
     @classmethod
     def load(cls, path: Path) -> "Manifest":
         """Read ``path``; a missing file is an empty manifest, an unreadable one is reset (and flagged)."""
         manifest = cls(path)
+        manifest._seen = manifest._stat()
         try:
             manifest.data = ManifestData.model_validate_json(path.read_bytes())
         except FileNotFoundError:
@@ -80,6 +98,7 @@ class Manifest:
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, self.path)
+            self._seen = self._stat()
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise

@@ -33,9 +33,11 @@ def search(index: "SourceIndex", query: str, k: int, sources: list[str] | None) 
 def _dense(index: "SourceIndex", vector: "np.ndarray", n: int, where: dict[str, Any] | None) -> list[SearchHit]:
     found = index.collection.query(query_embeddings=vector, n_results=n, where=where,
                                    include=["documents", "metadatas", "distances"])
+    visible = index.visible_ids()  # never the chunks of a file still being written
     return [
         to_hit(i, d, m, 1.0 - float(dist))
         for i, d, m, dist in zip(found["ids"][0], found["documents"][0], found["metadatas"][0], found["distances"][0])
+        if i in visible
     ]
 
 

@@ -33,12 +33,13 @@ def ingest(
 ) -> None:
     """Index process notes for drafting. Exit code 0 = all files ok, 3 = some failed, 4 = all failed."""
     from ingest.embeddings import EmbeddingModelError
+    from ingest.index import IngestBusy
 
     try:
         index = services(ctx).index
         with ProgressBar() as on_progress:
             report = index.ingest(paths, full=full, progress=on_progress, follow_links=follow_links)
-    except EmbeddingModelError as exc:
+    except (EmbeddingModelError, IngestBusy) as exc:
         fail(str(exc))
     for failed in (f for f in report.files if f.status == "failed"):
         err_console.print(f"[red]failed[/] {literal(failed.path)}: {literal(failed.reason)}", highlight=False,

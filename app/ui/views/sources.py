@@ -89,8 +89,10 @@ def _ingest(ctx: AppContext, state: UIState, paths: list[Path]) -> None:
     bar = st.progress(0.0, text="Starting…")
 
     def progress(p) -> None:  # noqa: ANN001 - ingest.models.IngestProgress
-        fraction = p.files_done / p.files_total if p.files_total else 1.0
-        bar.progress(min(fraction, 1.0), text=escape_markdown(
+        if not p.files_total:  # e.g. waiting for another ingest of the same index
+            bar.progress(0.0, text=escape_markdown(p.current))
+            return
+        bar.progress(min(p.fraction, 1.0), text=escape_markdown(
             f"{p.files_done}/{p.files_total} files · {p.chunks_done} passages · {p.current}"))
 
     with friendly_errors("Ingest"):
