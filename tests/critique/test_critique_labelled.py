@@ -2,8 +2,9 @@
 
 Batches (see ``labelled/README.md``): the tuned set (the rules were developed on it),
 ``blind1-`` (written blind, then developed against), ``blind2-`` (written blind, scored once
-at the end, never tuned on) and ``extra-`` (written after tuning, scored before any change
-for them). Each batch keeps a floor at or just below its recorded score, so a change that
+at the end, never tuned on), ``extra-`` (written after tuning, scored before any change
+for them) and ``blind3-`` (written blind for a later session, scored at first sight, never
+tuned on). Each batch keeps a floor at or just below its recorded score, so a change that
 lowers an earlier batch fails here. Scores count the blocker and warning rules.
 """
 
@@ -26,6 +27,7 @@ FLOORS = {
     "blind1": (0.95, 0.95, 0),
     "blind2": (0.45, 0.65, 1),
     "extra": (0.90, 0.90, 0),
+    "blind3": (0.60, 0.70, 0),
 }
 
 
