@@ -24,6 +24,7 @@ from app.settings import Settings
 if TYPE_CHECKING:
     from app.calllog import CallLog
     from app.models import Redaction
+    from app.localmodel import LocalServer
 
 LOCAL_MODEL_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 DEFAULT_MODELS = {"openai": "gpt-4o-mini", "anthropic": "claude-sonnet-4-5", "ollama": "qwen2.5:1.5b"}
@@ -53,9 +54,13 @@ def _fake_model(settings: Settings) -> BaseChatModel:
     return GenericFakeChatModel(messages=(AIMessage(content=r) for r in itertools.cycle(replies)))
 
 
-def _local_model(settings: Settings) -> tuple[BaseChatModel, Callable[[], None]]:
-    from langchain_openai import ChatOpenAI
+def serve_local_model(settings: Settings, *, host: str = "127.0.0.1", port: int = 0, slots: int | None = None,
+                      api_key: str = "") -> "LocalServer":
+    """Start the embedded (or configured GGUF) model as an OpenAI-compatible server.
 
+    Used by every drafting process of its own, and by ``sopdraft model serve`` to run one
+    model for all UI and CLI processes of a team (they reach it as ``openai-compatible``).
+    """
     from app.localmodel import prepare_model, start_server, verify_gguf
 
     cfg = settings.llm
@@ -63,8 +68,16 @@ def _local_model(settings: Settings) -> tuple[BaseChatModel, Callable[[], None]]
         path = verify_gguf(cfg.gguf_path, None)
     else:
         path = prepare_model(settings.models_dir, cfg.gguf_sha256)
-    server = start_server(path, n_ctx=cfg.n_ctx, n_threads=cfg.n_threads, n_threads_batch=cfg.n_threads_batch,
-                          poll=cfg.poll, n_parallel=cfg.concurrent_calls, chat_template=cfg.chat_template)
+    return start_server(path, n_ctx=cfg.n_ctx, n_threads=cfg.n_threads, n_threads_batch=cfg.n_threads_batch,
+                        poll=cfg.poll, n_parallel=slots or cfg.concurrent_calls, chat_template=cfg.chat_template,
+                        host=host, port=port, api_key=api_key)
+
+
+def _local_model(settings: Settings) -> tuple[BaseChatModel, Callable[[], None]]:
+    from langchain_openai import ChatOpenAI
+
+    cfg = settings.llm
+    server = serve_local_model(settings)
     model = ChatOpenAI(
         model=LOCAL_MODEL_NAME,
         base_url=server.base_url,
@@ -119,7 +132,7 @@ def model_name(settings: Settings) -> str:
 
 def is_local(settings: Settings) -> bool:
     """Whether calls to the configured provider stay on this machine."""
-    return settings.llm.provider in settings.llm.local_providers
+    return settings.llm.stays_on_machine()
 
 
 _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$", re.MULTILINE)

@@ -125,8 +125,9 @@ class LocalServer:
 
 
 def start_server(model_path: Path, *, n_ctx: int, n_threads: int, chat_template: str,
-                 n_threads_batch: int = 0, poll: int = 0, n_parallel: int = 1) -> LocalServer:
-    """Load the GGUF file and serve it on a random loopback port.
+                 n_threads_batch: int = 0, poll: int = 0, n_parallel: int = 1,
+                 host: str = "127.0.0.1", port: int = 0, api_key: str = "") -> LocalServer:
+    """Load the GGUF file and serve it (by default on a random loopback port).
 
     ``n_threads`` generate, ``n_threads_batch`` evaluate prompts (0 = all cores each);
     ``poll`` is how long idle workers spin before sleeping (llama.cpp's default, 50,
@@ -146,8 +147,10 @@ def start_server(model_path: Path, *, n_ctx: int, n_threads: int, chat_template:
     params.cpuparams_batch.n_threads = n_threads_batch or cores
     params.cpuparams.poll = poll
     params.cpuparams_batch.poll = poll
-    params.hostnames = ["127.0.0.1"]
-    params.port = 0  # the OS picks a free port
+    params.hostnames = [host]
+    params.port = port  # 0: the OS picks a free port
+    if api_key:
+        params.api_keys = [api_key]
     params.cache_prompt = True  # reuse the KV cache of a shared prompt prefix across calls
     params.warmup = False
     params.use_jinja = False  # the explicit template below, not the one inside the file

@@ -54,6 +54,17 @@ class LLMSettings(BaseModel):
         default_factory=list, description="Canned replies for the fake provider (tests, demos)."
     )
 
+    def stays_on_machine(self) -> bool:
+        """Whether calls never leave this machine: a provider in ``local_providers``, or an
+        OpenAI-compatible server on a loopback address (such as ``sopdraft model serve``)."""
+        if self.provider in self.local_providers:
+            return True
+        if self.provider == "openai-compatible" and self.base_url:
+            from urllib.parse import urlsplit
+
+            return is_loopback(urlsplit(self.base_url).hostname or "")
+        return False
+
 
 class PrivacySettings(BaseModel):
     """What may leave the machine."""

@@ -117,7 +117,7 @@ def provider_line(settings: Settings) -> str:
     """Which model drafts and whether text leaves the machine, as one Markdown line."""
     llm, privacy = settings.llm, settings.privacy
     name = escape_markdown(llm.provider + (f" / {llm.model}" if llm.model else ""))
-    if llm.provider in llm.local_providers:
+    if llm.stays_on_machine():
         return f":material/lock: Model **{name}**: local, nothing leaves this machine."
     return f":material/public: Model **{name}**: remote; source text is sent with policy **{privacy.remote_policy}**."
 
