@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DATA_DIR ?= $(CURDIR)/.sopdraft-demo
 PORT ?= 8501
 
-.PHONY: install demo test test-fast browser-deps pg-deps model bench lint clean
+.PHONY: install demo team-demo test test-fast browser-deps pg-deps model bench lint clean
 
 $(BIN)/sopdraft: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -23,6 +23,10 @@ demo: model
 	SOPDRAFT_DATA_DIR=$(DATA_DIR) $(BIN)/sopdraft ingest examples/
 	SOPDRAFT_DATA_DIR=$(DATA_DIR) $(BIN)/sopdraft ui --port $(PORT)
 
+# The team stack on loopback (docs/deploy.md): PostgreSQL, a Chroma server, one model server, two UIs.
+team-demo: model pg-deps
+	$(BIN)/python scripts/team_demo.py --data-dir $(CURDIR)/.sopdraft-team
+
 # A Chromium for the browser test: nothing to do if one is found (tests/support/browser.py), else
 # Debian's where apt-get can install it (a failure there stops the run), else Playwright's
 # own build where it can be downloaded; without any, the browser test skips and says why.
@@ -38,7 +42,7 @@ browser-deps: install
 # nothing to do if initdb is found, else Debian's package where apt-get can install it, without
 # the cluster Debian would create and start by default.
 pg-deps:
-	@if $(PY) -c "import sys; sys.path.insert(0, 'tests/support'); import postgres; sys.exit(not postgres.find_bin('initdb'))"; then :; \
+	@if $(PY) -c "import sys; from tests.support.postgres import find_bin; sys.exit(not find_bin('initdb'))"; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 		mkdir -p /etc/postgresql-common && echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.conf; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
@@ -59,4 +63,4 @@ bench: model
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) .sopdraft-demo
+	rm -rf $(VENV) .sopdraft-demo .sopdraft-team
