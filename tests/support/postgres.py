@@ -11,7 +11,6 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
@@ -29,12 +28,6 @@ def find_bin(name: str) -> str | None:
     return candidates[-1] if candidates else None
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class PgCluster:
     """A running cluster; :meth:`create_database` gives each test its own database."""
 
@@ -47,7 +40,9 @@ class PgCluster:
         self.run_as = "postgres" if os.geteuid() == 0 else None
         self.root = Path(tempfile.mkdtemp(prefix="sopdraft-pg-", dir="/tmp"))
         self.data = self.root / "data"
-        self.port = _free_port()
+        from tests.support.net import free_port
+
+        self.port = free_port()
         if self.run_as:
             shutil.chown(self.root, self.run_as)
         self._run([initdb, "-D", str(self.data), "-U", SUPERUSER, "--auth=trust", "-E", "UTF8",
