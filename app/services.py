@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # imported lazily: each pulls in a heavy dependency
     from app.auth.accounts import Accounts
     from app.calllog import CallLog
     from app.critique.catalogue import Catalogue
+    from app.drafting.queue import DraftQueue
     from app.llm import LLMClient
     from app.registry.keys import RegistryKey
     from app.registry.signoff import SignoffService
@@ -129,6 +130,13 @@ class Services:
             # The fake answers canned replies in order: concurrent calls would shuffle them.
             concurrency=1 if provider == "fake" else self.settings.llm.concurrent_calls,
         )
+
+    @cached_property
+    def draft_queue(self) -> "DraftQueue":
+        """The queue drafts wait in for the model (in the store, so every process shares it)."""
+        from app.drafting.queue import DraftQueue
+
+        return DraftQueue(self.store, self.settings.llm.drafts_at_once, max_wait_s=self.settings.llm.timeout_s * 4)
 
     @cached_property
     def catalogue(self) -> "Catalogue":

@@ -45,6 +45,10 @@ class LLMSettings(BaseModel):
         2, ge=1, le=8, description="Drafting calls in flight at once (the local server gets as many slots); "
         "the fake provider always answers one at a time, in order.",
     )
+    drafts_at_once: int = Field(
+        1, ge=1, le=16, description="Drafts that use the model at the same time, across every process sharing "
+        "the store; more wait in line and are told how many drafts are ahead of them.",
+    )
     n_threads_batch: int = Field(0, ge=0, description="Threads evaluating the prompt; 0 = all cores.")
     poll: int = Field(
         0, ge=0, le=100, description="How hard idle llama.cpp workers spin (0-100); 0 sleeps, so a draft "

@@ -171,6 +171,43 @@ def worker(settings: Settings, logins: list[str], seconds: float, out: Path) -> 
     log.close()
 
 
+def concurrent_drafts(settings: Settings, n: int, login: str, results: list) -> None:
+    """``n`` drafts at once from ``n`` services (as ``n`` UI sessions of different processes would),
+    against a fake model that takes 0.5 s per call: they must queue, be told so, and all succeed."""
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+    from langchain_core.messages import AIMessage
+    from langchain_core.outputs import ChatGeneration, ChatResult
+
+    sys.path.insert(0, str(ROOT))
+    from app.drafting.service import create_draft
+    from tests.support.drafting import canned_sop_reply
+
+    class SlowModel(GenericFakeChatModel):
+        def _generate(self, messages, stop=None, run_manager=None, **kwargs):  # noqa: ANN001, ANN003, ANN202
+            time.sleep(0.5)
+            return ChatResult(generations=[ChatGeneration(message=AIMessage(content=canned_sop_reply()))])
+
+    def one(i: int) -> None:
+        svc = Services(settings, chat_model=SlowModel(messages=iter([])))
+        ahead: list[int] = []
+        started = time.monotonic()
+        try:
+            me = svc.accounts.authenticate(login, password(login))
+            create_draft(svc, "Summarise internal meetings with AI", identity=me,
+                         progress=lambda p: ahead.append(int(p.message.split()[0])) if p.stage == "queued" else None)
+            results.append(("ok", time.monotonic() - started, max(ahead, default=0)))
+        except Exception as exc:  # noqa: BLE001 - counted
+            results.append((f"failed: {type(exc).__name__}: {str(exc)[:100]}", time.monotonic() - started, 0))
+        finally:
+            svc.close()
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
 def main() -> None:
     """Run the team, the faults, then check what the store holds."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -178,6 +215,7 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--users", type=int, default=10, help="simulated users per process")
     parser.add_argument("--no-faults", action="store_true")
+    parser.add_argument("--drafts", type=int, default=5, help="concurrent drafts (fake model, 0.5 s per call) at 5 s")
     args = parser.parse_args()
     from tests.support.postgres import PgCluster
 
@@ -186,6 +224,9 @@ def main() -> None:
     try:
         settings = settings_for(tmp / "data", cluster.create_database())
         authors = create_team(settings, args.users)
+        index_svc = Services(settings)
+        index_svc.index.ingest([ROOT / "examples"])
+        index_svc.close()
         ctx = multiprocessing.get_context("spawn")
         groups = [authors[i * args.users:(i + 1) * args.users] for i in range(args.processes)]
         procs = [ctx.Process(target=worker, args=(settings, g, args.seconds, tmp / f"out-{i}.jsonl"))
@@ -194,6 +235,10 @@ def main() -> None:
         for proc in procs:
             proc.start()
         faults: list[str] = []
+        drafts: list = []
+        drafter = threading.Timer(5, concurrent_drafts, args=(settings, args.drafts, authors[-1], drafts))
+        if args.drafts:
+            drafter.start()
         if not args.no_faults:
             time.sleep(args.seconds / 3)
             procs[0].kill()
@@ -212,7 +257,16 @@ def main() -> None:
         for proc in procs:
             proc.join()
         elapsed = time.monotonic() - started
+        if args.drafts:
+            drafter.join()
         report(tmp, settings, elapsed, faults)
+        if args.drafts:
+            ok = [d for d in drafts if d[0] == "ok"]
+            print(f"{args.drafts} concurrent drafts (fake model, 0.5 s per call, llm.drafts_at_once 1): {len(ok)} ok, "
+                  f"{len(drafts) - len(ok)} failed; seconds each {sorted(round(d[1], 1) for d in drafts)}; "
+                  f"most drafts ahead seen {max((d[2] for d in drafts), default=0)}")
+            for failed in (d for d in drafts if d[0] != "ok"):
+                print("  ", failed[0])
     finally:
         cluster.close()
 

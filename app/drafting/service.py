@@ -31,7 +31,7 @@ class DraftingFailedError(RuntimeError):
 
 
 class DraftProgress(BaseModel):
-    """Where drafting is: stage is retrieval, section, verification or done.
+    """Where drafting is: stage is retrieval, queued, section, verification or done.
 
     When a group of sections is drafted, ``finished`` names them and ``sop`` holds every
     section drafted so far (not yet verified), so the UI and the CLI can show them at once.
@@ -178,6 +178,13 @@ def _draft_sections(services: "Services", task: str, specs: list[SectionSpec], e
     return values, flags, redactions
 
 
+def _queued(report: Progress, section: str = "") -> Callable[[int], None]:
+    def waiting(ahead: int) -> None:
+        report(DraftProgress(stage="queued", section=section,
+                             message=f"{ahead} draft{'s' if ahead != 1 else ''} ahead of you; waiting for the model"))
+    return waiting
+
+
 def _failed_call_flag(spec: SectionSpec, reason: str) -> Flag:
     return Flag(rule="drafting-error", severity="warning", section=spec.key,
                 message=f"Drafting {spec.title} failed, so the section is left empty.",
@@ -198,7 +205,8 @@ def draft_sop(services: "Services", task: str, *, sections: list[str] | None = N
     specs = [plan.sections[k] for k in (sections or plan.sections)]
     cfg = services.settings.retrieval
     evidence = gather_evidence(services.index, task, specs, k=cfg.evidence_per_section, min_score=cfg.min_score)
-    values, flags, redactions = _draft_sections(services, task, specs, evidence, report, single_call)
+    with services.draft_queue.turn(task[:80], _queued(report)):
+        values, flags, redactions = _draft_sections(services, task, specs, evidence, report, single_call)
     draft_id = hashlib.sha256(f"{task}|{time.time_ns()}".encode()).hexdigest()[:12]
     sop = SOP(title=_title_from_task(task), metadata=Metadata(), **values)
     report(DraftProgress(stage="verification", done=len(specs), total=len(specs), message="Checking every statement against its sources"))
@@ -238,7 +246,8 @@ def regenerate_section(services: "Services", draft_id: str, section: str, *, ide
     report(DraftProgress(stage="retrieval", section=section, total=1, message=f"Finding evidence for {spec.title}"))
     cfg = services.settings.retrieval
     fresh = gather_evidence(services.index, draft.task, [spec], k=cfg.evidence_per_section, min_score=cfg.min_score)
-    values, flags, redactions = _draft_sections(services, draft.task, [spec], fresh, report)
+    with services.draft_queue.turn(f"{draft_id} {section}", _queued(report, section)):
+        values, flags, redactions = _draft_sections(services, draft.task, [spec], fresh, report)
     sop = draft.sop.model_copy(deep=True)
     setattr(sop, section, values.get(section, SOP.model_fields[section].default_factory()))
     chunks = draft.chunks | fresh.chunks

@@ -147,6 +147,16 @@ MIGRATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             draft_id TEXT NOT NULL UNIQUE,
             sop_id TEXT NOT NULL UNIQUE)""",
     )),
+    ("the draft queue: drafts waiting for, or using, the model, seen by every process", (
+        # Operational state, not history: rows go when a draft finishes; a row whose heartbeat
+        # stopped (its process died) is ignored.
+        """CREATE TABLE draft_queue (
+            id INTEGER PRIMARY KEY,
+            who TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('waiting', 'running')),
+            created_at TEXT NOT NULL,
+            heartbeat_at TEXT NOT NULL)""",
+    )),
 )
 
 PROTECTION_TRIGGERS = ("audit_no_update", "audit_no_delete", "versions_immutable", "versions_no_delete",

@@ -192,3 +192,33 @@ def test_groups_are_drafted_concurrently_and_combined_in_plan_order(settings: Se
     assert sum(bool(getattr(partial[0], k)) for k in ("purpose", "steps", "escalation", "records")) < 4, \
         "the first event shows only what was drafted so far"
     svc.close()
+
+
+def test_a_second_draft_waits_its_turn_and_is_told_so(settings: Settings, notes: Path) -> None:
+    model = SlowThreadSafeModel(messages=iter([]), lock=threading.Lock())
+    svc = _services(settings, notes, model)
+    svc.draft_queue.poll_s = 0.05
+    events: dict[int, list[DraftProgress]] = {0: [], 1: []}
+    records = {}
+    first_drafting = threading.Event()
+
+    def draft(n: int) -> None:
+        def progress(p: DraftProgress) -> None:
+            events[n].append(p)
+            if p.stage == "section":
+                first_drafting.set()
+        records[n] = create_draft(svc, TASK, progress=progress, identity=author_of(svc))
+
+    threads = [threading.Thread(target=draft, args=(0,))]
+    threads[0].start()
+    assert first_drafting.wait(30)
+    threads.append(threading.Thread(target=draft, args=(1,)))
+    threads[1].start()
+    for thread in threads:
+        thread.join(60)
+    queued = [e.message for e in events[1] if e.stage == "queued"]
+    assert queued and queued[0] == "1 draft ahead of you; waiting for the model"
+    assert not [e for e in events[0] if e.stage == "queued"]
+    assert records[0].draft.sop.purpose and records[1].draft.sop.purpose, "both drafts were made"
+    assert model.most_in_flight == 1, "the second draft's calls waited until the first draft was done"
+    svc.close()
