@@ -94,11 +94,22 @@ def check_occurrence(rule: Rule, ctx: Context) -> Iterator[Flag]:
 
 def check_step_actor(rule: Rule, ctx: Context) -> Iterator[Flag]:
     """A step whose actor is empty or generic, or whose action is written in the passive."""
+    from app.critique.items import LETTERED, sentence_names_actor
+    from app.critique.layout import load_layout
+
     passive = ctx.catalogue.pattern(rule.id, "patterns", rule.patterns)
+    layout = load_layout()
+    previous_ok = False
     for n, step in enumerate(ctx.sop.steps, start=1):
         actor = step.actor.strip()
         generic = not actor or ctx.is_generic_role(actor)
         is_passive = bool(passive and passive.search(step.action))
+        if (generic or is_passive) and sentence_names_actor(step.action, layout):
+            generic = is_passive = False  # "Within 2 days, the HR Coordinator confirms …", "… is checked by the QA Officer"
+        if (generic or is_passive) and previous_ok and LETTERED.match(step.action):
+            generic = is_passive = False  # "a) the container matches …": a condition of the step above
+        if not LETTERED.match(step.action):
+            previous_ok = not (generic or is_passive)
         if generic or is_passive:
             who = f"actor {quote(actor)}" if actor else "no actor"
             yield make_flag(rule, "steps", f"Step {n} ({who}): {quote(step.action)}")

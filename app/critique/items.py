@@ -173,5 +173,53 @@ def _subject(text: str, roles: list[str], layout: Layout) -> tuple[str, str]:
     return "", text
 
 
+# What may open a sentence before its subject: "Within 2 working days,", "Before the ticket is
+# closed,", "Each week", "First".
+_LEAD_CLAUSE = re.compile(r"^(?:(?:within|before|after|when|once|if|on|at|by|during|for|in|where|whenever|until|"
+                          r"as soon as)\b[^,]{0,120},\s*|(?:each|every)\s+(?:\w+\s+){0,2}?(?:day|week|month|morning|"
+                          r"evening|quarter|year|shift|monday|tuesday|wednesday|thursday|friday)\b,?\s*|"
+                          r"(?:first|then|next|finally|afterwards)\b,?\s*)", re.I)
+# A subject noun phrase: an optional determiner, up to five words, then a verb in the third
+# person or a modal; its head word must name who acts (a role noun, a title, an acronym).
+_ACTIVE = re.compile(r"^(?:(?:the|a|an|another|a\s+second|each|every|one|two|both)\s+)?(?P<np>(?:[\w&/'’.-]+\s+){0,5}?"
+                     r"[\w&/'’.-]+)(?:\s*\([^)]{0,80}\))?(?:,\s*[^,]{1,80},)?\s+(?:also\s+|then\s+|now\s+|only\s+|\w+ly\s+)?"
+                     r"(?:(?:may|must|should|will|can|shall)\s+(?:not\s+|only\s+|also\s+)?[a-z]+|"
+                     r"(?!(?:is|was|has|does|goes|gets|needs|means|seems|happens)\b)[a-z]+(?:-[a-z]+)*s|"
+                     r"(?<=s\s)(?!(?:are|were|have|do|be)\b)[a-z]{3,}(?=\s+(?:the|a|an|over|each|every|it|them|all|any)\b))\b")
+_ACRONYM = re.compile(r"^[A-Z]{2,6}s?$")
+_PASSIVE_AGENT = re.compile(r"\bby\s+(?:the|a|an|their|its|another|a\s+second)?\s*(?P<agent>(?:[\w&/-]+\s+){0,4}[\w&/-]+)", re.I)
+LETTERED = re.compile(r"^\s*(?:\(?[a-z]\)|[ivx]{1,4}\))\s+")
+
+
+def _names_actor(phrase: str, layout: Layout) -> bool:
+    words = re.sub(r"\s+(?:in\s+charge|on\s+(?:duty|call|shift))$", "", phrase.strip(), flags=re.I).split()
+    head = words[-1].strip(",.:;") if words else ""
+    if _ACRONYM.match(head) or layout.actor_nouns.fullmatch(head.lower()) or layout.actor_nouns.fullmatch(
+            head.lower().rstrip("s")):
+        return True
+    # A title in capitals ("HR Onboarding Coordinator", "Practice Supervisor"), not a sentence's first word alone.
+    titled = [w for w in words if w[:1].isupper()]
+    return len(titled) >= 2 and len(titled) == len(words) and bool(AGENT_SUFFIX.search(head) or _ACRONYM.match(words[0]))
+
+
+def sentence_names_actor(text: str, layout: Layout) -> bool:
+    """Whether some sentence of ``text`` says who acts: an active subject that names a role,
+    title or acronym (after a leading "Within 2 days," or "Each week"), or a passive agent ("by the QA Officer")."""
+    for sentence in re.split(r"(?<=[.!?;])\s+", strip_emphasis(text)):
+        plain = sentence.strip()
+        for _ in range(2):
+            lead = _LEAD_CLAUSE.match(plain)
+            if not lead:
+                break
+            plain = plain[lead.end():]
+        active = _ACTIVE.match(plain)
+        if active and _names_actor(active.group("np"), layout):
+            return True
+        agent = _PASSIVE_AGENT.search(sentence)
+        if agent and _names_actor(agent.group("agent"), layout):
+            return True
+    return False
+
+
 def _known(label: str, roles: list[str]) -> bool:
     return any(label.strip().lower() == r.strip().lower() for r in roles)

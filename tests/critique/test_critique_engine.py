@@ -185,3 +185,28 @@ def test_drafting_flags_on_steps_and_empty_sections(catalogue):
     assert empty in flags
     filled = draft.model_copy(update={"sop": complete_sop()})
     assert empty not in critique_draft(filled, catalogue)
+
+
+def test_a_step_names_its_actor_after_a_lead_clause_as_an_acronym_or_a_passive_agent():
+    from app.critique.items import sentence_names_actor
+    from app.critique.layout import load_layout
+
+    layout = load_layout()
+    named = [
+        "Within 2 working days, the HR Onboarding Coordinator confirms in the ticket that checks are complete.",
+        "Before the ticket is closed, a second IT Service Desk Analyst (not the one who created the accounts) compares the groups.",
+        "Each week the AP Senior takes a sample of 25 released invoices.",
+        "Every document goes to the review station. The AP Clerk opens each document.",
+        "The MLA signs the courier manifest and writes the arrival time on it.",
+        "The nurse in charge should check the fridge.",
+        "The Goods-In Inspector re-inspects every FAIL under the lamp.",
+        "The claim summary is checked by the Claims Team Leader.",
+    ]
+    unnamed = [
+        "The till is logged off and the X-reading is printed.",
+        "Receipts are photographed in the app.",
+        "The report is submitted for approval.",
+        "It is checked before it goes out.",
+    ]
+    assert [t for t in named if not sentence_names_actor(t, layout)] == []
+    assert [t for t in unnamed if sentence_names_actor(t, layout)] == []
