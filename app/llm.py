@@ -130,11 +130,6 @@ def model_name(settings: Settings) -> str:
     return settings.llm.model or DEFAULT_MODELS.get(settings.llm.provider, "")
 
 
-def is_local(settings: Settings) -> bool:
-    """Whether calls to the configured provider stay on this machine."""
-    return settings.llm.stays_on_machine()
-
-
 _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$", re.MULTILINE)
 
 

@@ -436,7 +436,6 @@ def apply_policy(
 
 def policy_for(settings: Settings, provider: str) -> DataPolicy:
     """The data policy for calls to ``provider``: local providers never leave the machine."""
-    local = settings.llm.stays_on_machine() if provider == settings.llm.provider else provider in settings.llm.local_providers
-    if local:
+    if settings.llm.stays_on_machine(provider):
         return settings.privacy.local_policy
     return settings.privacy.remote_policy

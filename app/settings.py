@@ -58,12 +58,14 @@ class LLMSettings(BaseModel):
         default_factory=list, description="Canned replies for the fake provider (tests, demos)."
     )
 
-    def stays_on_machine(self) -> bool:
-        """Whether calls never leave this machine: a provider in ``local_providers``, or an
-        OpenAI-compatible server on a loopback address (such as ``sopdraft model serve``)."""
-        if self.provider in self.local_providers:
+    def stays_on_machine(self, provider: str | None = None) -> bool:
+        """Whether calls to ``provider`` (default: the configured one) never leave this machine:
+        a provider in ``local_providers``, or the configured OpenAI-compatible server on a
+        loopback address (such as ``sopdraft model serve``)."""
+        provider = provider or self.provider
+        if provider in self.local_providers:
             return True
-        if self.provider == "openai-compatible" and self.base_url:
+        if provider == self.provider == "openai-compatible" and self.base_url:
             from urllib.parse import urlsplit
 
             return is_loopback(urlsplit(self.base_url).hostname or "")

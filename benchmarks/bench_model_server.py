@@ -16,19 +16,17 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.drafting.service import create_draft  # noqa: E402
+from benchmarks.drafts_at_once import draft_at_once  # noqa: E402
 from app.services import Services  # noqa: E402
 from app.settings import AuthSettings, LLMSettings, Settings  # noqa: E402
 from tests.support.net import free_port, wait_http_ok  # noqa: E402
 
-TASK = "Summarise internal meetings with AI"
 PASSWORD = "correct-horse-battery-42"
 
 
@@ -54,27 +52,8 @@ def main() -> None:
         setup.accounts.add_user(None, login="ana", full_name="Ana Lopez", roles=["admin", "author"], password=PASSWORD)
         setup.close()
         results: list[tuple[str, float, int]] = []
-
-        def one() -> None:
-            svc = Services(settings)
-            ahead: list[int] = []
-            started = time.monotonic()
-            try:
-                me = svc.accounts.authenticate("ana", PASSWORD)
-                create_draft(svc, TASK, identity=me, progress=lambda p: ahead.append(int(p.message.split()[0]))
-                             if p.stage == "queued" else None)
-                results.append(("ok", time.monotonic() - started, max(ahead, default=0)))
-            except Exception as exc:  # noqa: BLE001 - counted
-                results.append((f"failed: {type(exc).__name__}: {str(exc)[:120]}", time.monotonic() - started, 0))
-            finally:
-                svc.close()
-
         started = time.monotonic()
-        threads = [threading.Thread(target=one) for _ in range(args.drafts)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        draft_at_once(lambda: Services(settings), args.drafts, "ana", PASSWORD, results)
         total = time.monotonic() - started
         for outcome, seconds, ahead in sorted(results, key=lambda r: r[1]):
             print(f"draft {outcome:6} after {seconds:6.1f} s (told {ahead} drafts ahead at most)")

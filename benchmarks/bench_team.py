@@ -178,8 +178,7 @@ def concurrent_drafts(settings: Settings, n: int, login: str, results: list) -> 
     from langchain_core.messages import AIMessage
     from langchain_core.outputs import ChatGeneration, ChatResult
 
-    sys.path.insert(0, str(ROOT))
-    from app.drafting.service import create_draft
+    from benchmarks.drafts_at_once import draft_at_once
     from tests.support.drafting import canned_sop_reply
 
     class SlowModel(GenericFakeChatModel):
@@ -187,25 +186,8 @@ def concurrent_drafts(settings: Settings, n: int, login: str, results: list) -> 
             time.sleep(0.5)
             return ChatResult(generations=[ChatGeneration(message=AIMessage(content=canned_sop_reply()))])
 
-    def one(i: int) -> None:
-        svc = Services(settings, chat_model=SlowModel(messages=iter([])))
-        ahead: list[int] = []
-        started = time.monotonic()
-        try:
-            me = svc.accounts.authenticate(login, password(login))
-            create_draft(svc, "Summarise internal meetings with AI", identity=me,
-                         progress=lambda p: ahead.append(int(p.message.split()[0])) if p.stage == "queued" else None)
-            results.append(("ok", time.monotonic() - started, max(ahead, default=0)))
-        except Exception as exc:  # noqa: BLE001 - counted
-            results.append((f"failed: {type(exc).__name__}: {str(exc)[:100]}", time.monotonic() - started, 0))
-        finally:
-            svc.close()
-
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    draft_at_once(lambda: Services(settings, chat_model=SlowModel(messages=iter([]))), n, login, password(login),
+                  results)
 
 
 def main() -> None:

@@ -106,12 +106,17 @@ class SourceIndex:
                 self._writers -= 1
             lock.release()
 
-    def visible_ids(self) -> set[str]:
-        """Ids of the chunks readers may see: those of files whose ingest has finished."""
+    def _fresh_manifest(self) -> Manifest:
+        """The manifest, re-read if another process replaced it (unless this process is ingesting,
+        when its own copy is the truth)."""
         with self._writers_lock:
             if not self._writers:
                 self.manifest.reload_if_changed()
-            return self.manifest.all_chunk_ids()
+        return self.manifest
+
+    def visible_ids(self) -> set[str]:
+        """Ids of the chunks readers may see: those of files whose ingest has finished."""
+        return self._fresh_manifest().all_chunk_ids()
 
     @property
     def config(self) -> dict[str, str | int | float]:
@@ -207,11 +212,11 @@ class SourceIndex:
 
     def sources(self) -> list[SourceInfo]:
         """Every indexed source file, sorted by source name."""
-        self.visible_ids()  # the newest manifest
+        files = self._fresh_manifest().files.values()
         return sorted(
             (SourceInfo(source=e.source, sha256=e.sha256, size=e.size, mtime=e.mtime_ns / 1e9,
                         chunks=len(e.chunks), root=e.root)
-             for e in self.manifest.files.values() if e.state == "done"),
+             for e in files if e.state == "done"),
             key=lambda s: s.source,
         )
 

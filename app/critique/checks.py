@@ -106,9 +106,10 @@ def check_step_actor(rule: Rule, ctx: Context) -> Iterator[Flag]:
         is_passive = bool(passive and passive.search(step.action))
         if (generic or is_passive) and sentence_names_actor(step.action, layout):
             generic = is_passive = False  # "Within 2 days, the HR Coordinator confirms …", "… is checked by the QA Officer"
-        if (generic or is_passive) and previous_ok and LETTERED.match(step.action):
+        lettered = bool(LETTERED.match(step.action))
+        if (generic or is_passive) and previous_ok and lettered:
             generic = is_passive = False  # "a) the container matches …": a condition of the step above
-        if not LETTERED.match(step.action):
+        if not lettered:
             previous_ok = not (generic or is_passive)
         if generic or is_passive:
             who = f"actor {quote(actor)}" if actor else "no actor"

@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 import time
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Callable, Iterator
 
 if TYPE_CHECKING:
@@ -37,14 +37,10 @@ class DraftQueue:
         self.max_wait_s = max_wait_s
 
     def _now(self) -> str:
-        from app.registry.store import utcnow
-
-        return utcnow().isoformat()
+        return datetime.now(timezone.utc).isoformat()
 
     def _fresh_since(self) -> str:
-        from app.registry.store import utcnow
-
-        return (utcnow() - timedelta(seconds=self.stale_s)).isoformat()
+        return (datetime.now(timezone.utc) - timedelta(seconds=self.stale_s)).isoformat()
 
     def _enter(self, who: str) -> int:
         with self.store.transaction() as conn:

@@ -165,8 +165,7 @@ def _draft_sections(services: "Services", task: str, specs: list[SectionSpec], e
                 progress(DraftProgress(stage="section", section=todo[0].key, done=len(results), total=total,
                                        message=f"Drafted {names}", finished=list(got), sop=partial.model_copy(deep=True)))
         except BaseException:
-            for future in futures:
-                future.cancel()
+            pool.shutdown(wait=False, cancel_futures=True)  # calls not started yet never start
             raise
     values: dict[str, Any] = {}
     flags: list[Flag] = []

@@ -42,10 +42,14 @@ def redacted_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{user}@{netloc[2]}"))
 
 
-def translate(sql: str) -> str:
-    """SQLite-style SQL as the store writes it, in PostgreSQL's dialect."""
+def translate(sql: str, *, bind: bool = True) -> str:
+    """SQLite-style SQL as the store writes it, in PostgreSQL's dialect.
+
+    Without ``bind`` (no parameters) the text goes as it is apart from ``json_extract``:
+    DDL with ``%`` in PL/pgSQL, ``BEGIN`` …
+    """
     sql = _JSON_EXTRACT.sub(r"(\1::jsonb ->> '\2')", sql)
-    return sql.replace("%", "%%").replace("?", "%s")
+    return sql.replace("%", "%%").replace("?", "%s") if bind else sql
 
 
 def _text_safe(value: object) -> object:
@@ -81,8 +85,8 @@ class PgConnection:
         import psycopg
 
         try:
-            if not params:  # nothing to bind: the text goes as it is (DDL with '%' in PL/pgSQL, BEGIN …)
-                return self._conn.execute(_JSON_EXTRACT.sub(r"(\1::jsonb ->> '\2')", sql))
+            if not params:
+                return self._conn.execute(translate(sql, bind=False))
             return self._conn.execute(translate(sql), tuple(_text_safe(p) for p in params))
         except psycopg.OperationalError as exc:
             if self._conn.closed or self._conn.broken:

@@ -87,7 +87,7 @@ class Store:
 
     # -- connections and transactions -------------------------------------------------
     def _conn(self) -> Any:
-        """This thread's connection (a ``Any`` or a :class:`postgres.PgConnection`)."""
+        """This thread's connection (a ``sqlite3.Connection`` or a :class:`postgres.PgConnection`)."""
         if self._closed:
             raise RegistryError(f"the store {self} is closed")
         conn = getattr(self._local, "conn", None)
@@ -210,8 +210,9 @@ class Store:
             keyed_from = self.key.keyed_from(self.identity) if self.key else None
             count, head_hash, problems = chain.verify_chain(rows, tuple(head) if head else None, self.key,
                                                             keyed_from)
+            present = self._triggers(conn)
             problems += [f"protection trigger {t} was removed" for t in self._protection_triggers()
-                         if t not in self._triggers(conn)]
+                         if t not in present]
             problems += self._check_versions_against_audit(conn, rows)
         return AuditReport(ok=not problems, entries=count, head_hash=head_hash, problems=problems)
 
