@@ -122,6 +122,8 @@ def _rates(rows: list[dict], embed) -> tuple[float, float]:  # type: ignore[no-u
 @pytest.mark.parametrize(("name", "min_recall", "max_false_alarms"), [
     ("blind-b.jsonl", 0.75, 0.15),  # never trained on: measured 0.79 recall, 0.113 false alarms
     ("blind-a.jsonl", 0.95, 0.03),  # trained on after its blind score: measured 1.00 and 0.00
+    ("blind-d.jsonl", 0.70, 0.12),  # never trained on: measured 0.74 recall, 0.09 false alarms
+    ("blind-f.jsonl", 0.72, 0.22),  # never trained on: measured 0.77 recall, 0.18 false alarms
 ])
 def test_blind_batches_stay_above_their_floors(embed, name: str, min_recall: float, max_false_alarms: float) -> None:
     recall, false_alarms = _rates(_rows(name), embed)
