@@ -194,30 +194,46 @@ def test_groups_are_drafted_concurrently_and_combined_in_plan_order(settings: Se
     svc.close()
 
 
+class GatedModel(SlowThreadSafeModel):
+    """A :class:`SlowThreadSafeModel` whose calls hold until ``gate`` is set, so a test decides who is first."""
+
+    gate: Any = None
+    started: Any = None
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs):  # noqa: ANN001, ANN003
+        self.started.set()
+        assert self.gate.wait(60), "the test never opened the gate"
+        return super()._generate(messages, stop=stop, run_manager=run_manager, **kwargs)
+
+
 def test_a_second_draft_waits_its_turn_and_is_told_so(settings: Settings, notes: Path) -> None:
-    model = SlowThreadSafeModel(messages=iter([]), lock=threading.Lock())
+    model = GatedModel(messages=iter([]), lock=threading.Lock(), gate=threading.Event(), started=threading.Event())
     svc = _services(settings, notes, model)
     svc.draft_queue.poll_s = 0.05
     events: dict[int, list[DraftProgress]] = {0: [], 1: []}
     records = {}
-    first_drafting = threading.Event()
+    second_queued = threading.Event()
 
     def draft(n: int) -> None:
         def progress(p: DraftProgress) -> None:
             events[n].append(p)
-            if p.stage == "section":
-                first_drafting.set()
+            if n == 1 and p.stage == "queued":
+                second_queued.set()
         records[n] = create_draft(svc, TASK, progress=progress, identity=author_of(svc))
 
-    threads = [threading.Thread(target=draft, args=(0,))]
+    threads = [threading.Thread(target=draft, args=(n,)) for n in (0, 1)]
     threads[0].start()
-    assert first_drafting.wait(30)
-    threads.append(threading.Thread(target=draft, args=(1,)))
+    assert model.started.wait(60), "the first draft reached the model"
     threads[1].start()
+    # The first draft holds its turn inside a model call until the second has been told it waits,
+    # so a slow machine cannot let the first finish before the second asks.
+    told = second_queued.wait(60)
+    model.gate.set()
     for thread in threads:
-        thread.join(60)
+        thread.join(120)
+    assert told, "the second draft was told it waits"
     queued = [e.message for e in events[1] if e.stage == "queued"]
-    assert queued and queued[0] == "1 draft ahead of you; waiting for the model"
+    assert queued[0] == "1 draft ahead of you; waiting for the model"
     assert not [e for e in events[0] if e.stage == "queued"]
     assert records[0].draft.sop.purpose and records[1].draft.sop.purpose, "both drafts were made"
     assert model.most_in_flight == 1, "the second draft's calls waited until the first draft was done"
