@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any, Callable
 
 from pydantic import BaseModel, Field
 
 from app.calllog import safe_error
 from app.drafting.evidence import Evidence, gather_evidence
-from app.drafting.generate import draft_group
+from app.drafting.generate import draft_group, estimated_cost
 from app.drafting.sections import SectionSpec, load_plan
 from app.drafting.verify import repair_citations, verify_sop
 from app.llm import ProviderError
@@ -142,28 +142,44 @@ def _draft_sections(services: "Services", task: str, specs: list[SectionSpec], e
     failures: list[str] = []
     partial = SOP(title=_title_from_task(task), metadata=Metadata())
     progress(DraftProgress(stage="section", total=total, message=f"Drafting {total} groups of sections"))
-    with ThreadPoolExecutor(max_workers=max(1, min(services.llm.concurrency, total or 1)),
-                            thread_name_prefix="draft") as pool:
-        futures = {pool.submit(draft_group, services.llm, task, todo, evidence, masked, redactions): n
-                   for n, (_, todo) in enumerate(jobs)}
+    order = _lead_first(task, jobs, evidence, masked)
+    workers = max(1, min(services.llm.concurrency, total or 1))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="draft") as pool:
+        futures: dict[Any, int] = {}
+
+        def submit(n: int) -> None:
+            futures[pool.submit(draft_group, services.llm, task, jobs[n][1], evidence, masked, redactions)] = n
+
+        # The cheapest group goes first and, with several slots, alone: the local server
+        # stalls a generating slot while another evaluates its prompt, so the first
+        # section reaches the owner soonest when its call has the machine to itself.
+        held = order[1:] if workers > 1 else []
+        for n in order if workers == 1 else order[:1]:
+            submit(n)
         try:
-            for finished in as_completed(futures):
-                n = futures[finished]
-                todo = jobs[n][1]
-                try:
-                    got, problems = finished.result()
-                except (DataBlockedError, ProviderError):
-                    raise  # configuration decisions, not a bad answer: stop the whole draft
-                except Exception as exc:  # noqa: BLE001 - one failed call must not lose the other sections
-                    failures.append(safe_error(exc))
-                    got, problems = {}, [_failed_call_flag(spec, failures[-1]) for spec in todo]
-                got = {key: _restore(value, counter) for key, value in got.items()}
-                results[n] = (got, problems)
-                for key, value in got.items():
-                    setattr(partial, key, value)
-                names = ", ".join(SECTION_TITLES[s.key] for s in todo)
-                progress(DraftProgress(stage="section", section=todo[0].key, done=len(results), total=total,
-                                       message=f"Drafted {names}", finished=list(got), sop=partial.model_copy(deep=True)))
+            while futures:
+                done, _ = wait(futures, return_when=FIRST_COMPLETED)
+                for finished in done:
+                    n = futures.pop(finished)
+                    todo = jobs[n][1]
+                    try:
+                        got, problems = finished.result()
+                    except (DataBlockedError, ProviderError):
+                        raise  # configuration decisions, not a bad answer: stop the whole draft
+                    except Exception as exc:  # noqa: BLE001 - one failed call must not lose the other sections
+                        failures.append(safe_error(exc))
+                        got, problems = {}, [_failed_call_flag(spec, failures[-1]) for spec in todo]
+                    got = {key: _restore(value, counter) for key, value in got.items()}
+                    results[n] = (got, problems)
+                    for key, value in got.items():
+                        setattr(partial, key, value)
+                    names = ", ".join(SECTION_TITLES[s.key] for s in todo)
+                    progress(DraftProgress(stage="section", section=todo[0].key, done=len(results), total=total,
+                                           message=f"Drafted {names}", finished=list(got),
+                                           sop=partial.model_copy(deep=True)))
+                for n in held:
+                    submit(n)
+                held = []
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)  # calls not started yet never start
             raise
@@ -175,6 +191,15 @@ def _draft_sections(services: "Services", task: str, specs: list[SectionSpec], e
     if failures and not values:
         raise DraftingFailedError(f"every drafting call failed; the first error: {failures[0]}")
     return values, flags, redactions
+
+
+def _lead_first(task: str, jobs: list[tuple[list[str], list[SectionSpec]]], evidence: Evidence,
+                masked: dict[str, str]) -> list[int]:
+    """Job indexes, the cheapest first and the rest in plan order."""
+    if len(jobs) < 2:
+        return list(range(len(jobs)))
+    lead = min(range(len(jobs)), key=lambda n: (estimated_cost(task, jobs[n][1], evidence, masked), n))
+    return [lead] + [n for n in range(len(jobs)) if n != lead]
 
 
 def _queued(report: Progress, section: str = "") -> Callable[[int], None]:

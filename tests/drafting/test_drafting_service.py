@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import threading
 import time
@@ -191,6 +192,46 @@ def test_groups_are_drafted_concurrently_and_combined_in_plan_order(settings: Se
     assert partial[0] is not None and partial[-1] is not None
     assert sum(bool(getattr(partial[0], k)) for k in ("purpose", "steps", "escalation", "records")) < 4, \
         "the first event shows only what was drafted so far"
+    svc.close()
+
+
+class StartRecordingModel(SlowThreadSafeModel):
+    """A :class:`SlowThreadSafeModel` that notes, for each call, the sections it asks for and the calls in flight."""
+
+    starts: list = []
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs):  # noqa: ANN001, ANN003
+        asked = re.findall(r'^- "(\w+)"', str(messages[-1].content), re.M)
+        with self.lock:
+            self.starts.append((asked, self.in_flight))
+        return super()._generate(messages, stop=stop, run_manager=run_manager, **kwargs)
+
+
+def test_the_cheapest_group_is_drafted_first_and_alone(settings: Settings, notes: Path) -> None:
+    from app.drafting.evidence import gather_evidence
+    from app.drafting.generate import estimated_cost
+    from app.drafting.sections import load_plan
+
+    model = StartRecordingModel(messages=iter([]), lock=threading.Lock(), starts=[])
+    svc = _services(settings, notes, model)
+    svc.llm.concurrency = 2
+    events: list[DraftProgress] = []
+    create_draft(svc, TASK, progress=events.append, identity=author_of(svc))
+    plan = load_plan()
+    evidence = gather_evidence(svc.index, TASK, list(plan.sections.values()), k=svc.settings.retrieval.k,
+                               min_score=svc.settings.retrieval.min_score)
+    masked = {cid: ref.text for cid, ref in evidence.chunks.items()} | {"task": TASK}
+    costs = {tuple(group): estimated_cost(TASK, [plan.sections[k] for k in group if evidence.by_section.get(k)],
+                                          evidence, masked)
+             for group in plan.groups if any(evidence.by_section.get(k) for k in group)}
+    cheapest = min(costs, key=costs.get)
+    assert len(set(costs.values())) > 1, "the groups differ in cost, so the order is a real choice"
+    first_asked, in_flight = model.starts[0]
+    assert tuple(first_asked) == tuple(k for k in cheapest if evidence.by_section.get(k))
+    assert in_flight == 0 and model.starts[1][1] == 0, "the first call ran alone"
+    assert model.most_in_flight == 2, "after it, two calls were in flight"
+    first_done = next(e for e in events if e.finished)
+    assert first_done.finished == first_asked
     svc.close()
 
 
