@@ -8,7 +8,7 @@ Printed per task and in total: facts right (must_contain), statements the source
 or never say (must_not_contain) and how many of those verification flagged, unsupported
 statements flagged, seconds per draft and to the first finished section.
 
-    .venv/bin/python benchmarks/bench_drafting.py [--all] [--task ID ...] [--no-baseline]
+    .venv/bin/python benchmarks/bench_drafting.py [--all] [--task ID ...] [--no-baseline] [--save DIR]
 """
 
 from __future__ import annotations
@@ -63,8 +63,9 @@ def score(draft: Draft, task: dict) -> dict:
             "unsupported_flagged": unsupported, "seconds": draft.duration_s}
 
 
-def run(tasks: list[dict], corpora: dict[str, str], baseline: bool) -> list[tuple[str, str, dict]]:
-    """Draft every task with sopdraft (and the baseline) and score the drafts."""
+def run(tasks: list[dict], corpora: dict[str, str], baseline: bool,
+        save: Path | None = None) -> list[tuple[str, str, dict]]:
+    """Draft every task with sopdraft (and the baseline) and score the drafts (saved to ``save`` if given)."""
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for corpus in sorted({t["corpus"] for t in tasks}):
@@ -85,7 +86,11 @@ def run(tasks: list[dict], corpora: dict[str, str], baseline: bool) -> list[tupl
                         if p.finished and not first:
                             first.append(time.perf_counter() - started)
                     try:
-                        result = score(draft_sop(svc, task["task"], single_call=single, progress=on_progress), task)
+                        draft = draft_sop(svc, task["task"], single_call=single, progress=on_progress)
+                        result = score(draft, task)
+                        if save:
+                            save.mkdir(parents=True, exist_ok=True)
+                            (save / f"{task['id']}-{mode}.json").write_text(draft.model_dump_json(indent=1))
                         result["first"] = first[0] if first else result["seconds"]
                     except Exception as exc:  # noqa: BLE001 - a failed draft is a result too
                         print(f"{task['id']:22} {mode:9} FAILED after {time.perf_counter() - started:.0f} s: "
@@ -117,11 +122,13 @@ def main() -> None:
     parser.add_argument("--all", action="store_true", help="every task in the set")
     parser.add_argument("--task", action="append", help="task id (repeatable)")
     parser.add_argument("--no-baseline", action="store_true", help="skip the single-call baseline")
+    parser.add_argument("--save", type=Path, help="write each draft as JSON into this folder "
+                        "(for benchmarks/unsupported_sample.py)")
     args = parser.parse_args()
     data = yaml.safe_load((ROOT / "benchmarks" / "drafting_tasks.yaml").read_text())
     wanted = None if args.all else set(args.task or DEFAULT_TASKS)
     tasks = [t for t in data["tasks"] if wanted is None or t["id"] in wanted]
-    summarise(run(tasks, data["corpora"], baseline=not args.no_baseline))
+    summarise(run(tasks, data["corpora"], baseline=not args.no_baseline, save=args.save))
 
 
 if __name__ == "__main__":

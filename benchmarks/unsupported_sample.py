@@ -1,0 +1,107 @@
+"""Precision of ``unsupported-claim``: a blind-labelled sample of drafted statements.
+
+``export`` reads drafts saved by ``bench_drafting.py --save DIR`` and writes every drafted
+statement (flagged or not, shuffled, with the passages shown to the model for its section)
+to a sample file a labeller reads, and which statements verification flagged to a separate
+key file the labeller never sees. ``score`` compares the labels with the key.
+
+    .venv/bin/python benchmarks/unsupported_sample.py export DRAFTS_DIR SAMPLE.jsonl KEY.json
+    .venv/bin/python benchmarks/unsupported_sample.py score SAMPLE.jsonl LABELS.jsonl KEY.json
+
+A label is ``supported`` (the passages say it), ``partly`` (some of it is not said) or
+``unsupported``. A flag is right when its statement is labelled ``partly`` or ``unsupported``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app.models import Draft  # noqa: E402
+
+
+def statements(draft: Draft) -> list[dict]:
+    """Every drafted statement (references excluded) with its section's shown passages and whether it was flagged."""
+    flagged = {(f.section, f.evidence) for f in draft.flags if f.rule == "unsupported-claim"}
+    rows = []
+    for section, item in draft.sop.cited_items():
+        top = section.split(".")[0]
+        if top == "references":
+            continue
+        shown = list(dict.fromkeys(draft.evidence.get(top, []) + list(item.citations)))
+        passages = [{"source": draft.chunks[c].source, "heading": draft.chunks[c].heading, "text": draft.chunks[c].text}
+                    for c in shown if c in draft.chunks]
+        text = item.as_text()
+        rows.append({"section": section, "statement": text, "passages": passages,
+                     "flagged": (top, text) in flagged})
+    return rows
+
+
+def export(drafts_dir: Path, sample: Path, key: Path, seed: int = 7) -> None:
+    """Write the shuffled sample (no flags in it) and the key (which sample ids were flagged)."""
+    rows = []
+    for path in sorted(drafts_dir.glob("*.json")):
+        draft = Draft.model_validate_json(path.read_text(encoding="utf-8"))
+        for row in statements(draft):
+            row["task"] = draft.task
+            row["id"] = hashlib.sha256(f"{path.name}|{row['section']}|{row['statement']}".encode()).hexdigest()[:10]
+            rows.append(row)
+    random.Random(seed).shuffle(rows)
+    with sample.open("w", encoding="utf-8") as out:
+        for row in rows:
+            out.write(json.dumps({k: row[k] for k in ("id", "task", "section", "statement", "passages")}) + "\n")
+    key.write_text(json.dumps({row["id"]: row["flagged"] for row in rows}, indent=1) + "\n", encoding="utf-8")
+    print(f"{len(rows)} statements, {sum(r['flagged'] for r in rows)} flagged -> {sample}, {key}")
+
+
+def score(sample: Path, labels: Path, key: Path) -> None:
+    """Precision (and recall) of the flags against the labels."""
+    flagged = json.loads(key.read_text(encoding="utf-8"))
+    label = {}
+    for line in labels.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            label[row["id"]] = row["label"]
+    ids = [json.loads(line)["id"] for line in sample.read_text(encoding="utf-8").splitlines() if line.strip()]
+    missing = [i for i in ids if i not in label]
+    if missing:
+        raise SystemExit(f"{len(missing)} statements have no label, e.g. {missing[0]}")
+    bad = {i for i in ids if label[i] in ("partly", "unsupported")}
+    hit = [i for i in ids if flagged[i]]
+    right = [i for i in hit if i in bad]
+    print(f"statements {len(ids)}  labelled not supported {len(bad)}  flagged {len(hit)}")
+    print(f"precision of unsupported-claim {len(right)}/{len(hit)} = {len(right) / max(1, len(hit)):.2f}")
+    print(f"recall {len(right)}/{len(bad)} = {len(right) / max(1, len(bad)):.2f}")
+    for i in hit:
+        if i not in bad:
+            print(f"  false flag {i}: labelled {label[i]}")
+
+
+def main() -> None:
+    """Parse arguments and run a subcommand."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    ex = sub.add_parser("export")
+    ex.add_argument("drafts", type=Path)
+    ex.add_argument("sample", type=Path)
+    ex.add_argument("key", type=Path)
+    sc = sub.add_parser("score")
+    sc.add_argument("sample", type=Path)
+    sc.add_argument("labels", type=Path)
+    sc.add_argument("key", type=Path)
+    args = parser.parse_args()
+    if args.command == "export":
+        export(args.drafts, args.sample, args.key)
+    else:
+        score(args.sample, args.labels, args.key)
+
+
+if __name__ == "__main__":
+    main()
