@@ -1,8 +1,8 @@
 """Precision of ``unsupported-claim``: a blind-labelled sample of drafted statements.
 
-``export`` reads drafts saved by ``bench_drafting.py --save DIR`` and writes every drafted
-statement (flagged or not, shuffled, with the passages shown to the model for its section)
-to a sample file a labeller reads, and which statements verification flagged to a separate
+``export`` reads drafts saved by ``bench_drafting.py --save DIR`` and writes every flagged
+statement and as many unflagged ones (shuffled, each with the passages shown to the model
+for its section) to a sample file a labeller reads, and which statements verification flagged to a separate
 key file the labeller never sees. ``score`` compares the labels with the key.
 
     .venv/bin/python benchmarks/unsupported_sample.py export DRAFTS_DIR SAMPLE.jsonl KEY.json
@@ -53,12 +53,19 @@ def export(drafts_dir: Path, sample: Path, key: Path, seed: int = 7) -> None:
             row["task"] = draft.task
             row["id"] = hashlib.sha256(f"{path.name}|{row['section']}|{row['statement']}".encode()).hexdigest()[:10]
             rows.append(row)
-    random.Random(seed).shuffle(rows)
+    rng = random.Random(seed)
+    flagged = [r for r in rows if r["flagged"]]
+    others = [r for r in rows if not r["flagged"]]
+    # Every flagged statement, and as many unflagged ones again (at least 20), so the labeller
+    # cannot tell which is which and recall can be estimated on the unflagged share.
+    rows = flagged + rng.sample(others, min(len(others), max(20, len(flagged))))
+    rng.shuffle(rows)
     with sample.open("w", encoding="utf-8") as out:
         for row in rows:
             out.write(json.dumps({k: row[k] for k in ("id", "task", "section", "statement", "passages")}) + "\n")
     key.write_text(json.dumps({row["id"]: row["flagged"] for row in rows}, indent=1) + "\n", encoding="utf-8")
-    print(f"{len(rows)} statements, {sum(r['flagged'] for r in rows)} flagged -> {sample}, {key}")
+    print(f"{len(rows)} statements ({len(flagged)} flagged, {len(rows) - len(flagged)} of {len(others)} unflagged) "
+          f"-> {sample}, {key}")
 
 
 def score(sample: Path, labels: Path, key: Path) -> None:
@@ -78,7 +85,8 @@ def score(sample: Path, labels: Path, key: Path) -> None:
     right = [i for i in hit if i in bad]
     print(f"statements {len(ids)}  labelled not supported {len(bad)}  flagged {len(hit)}")
     print(f"precision of unsupported-claim {len(right)}/{len(hit)} = {len(right) / max(1, len(hit)):.2f}")
-    print(f"recall {len(right)}/{len(bad)} = {len(right) / max(1, len(bad)):.2f}")
+    print(f"recall in the sample {len(right)}/{len(bad)} = {len(right) / max(1, len(bad)):.2f} "
+          "(unflagged statements are a sample: recall over all drafts is lower or equal)")
     for i in hit:
         if i not in bad:
             print(f"  false flag {i}: labelled {label[i]}")
