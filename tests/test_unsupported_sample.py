@@ -47,3 +47,4 @@ def test_export_hides_the_flags_and_score_counts_precision(tmp_path: Path, capsy
     out = capsys.readouterr().out
     assert "precision of unsupported-claim 1/2 = 0.50" in out
     assert "recall in the sample 1/1 = 1.00" in out
+    assert "estimated recall 1.00" in out
