@@ -218,7 +218,8 @@ def test_the_cheapest_group_is_drafted_first_and_alone(settings: Settings, notes
     events: list[DraftProgress] = []
     create_draft(svc, TASK, progress=events.append, identity=author_of(svc))
     plan = load_plan()
-    evidence = gather_evidence(svc.index, TASK, list(plan.sections.values()), k=svc.settings.retrieval.k,
+    evidence = gather_evidence(svc.index, TASK, list(plan.sections.values()),
+                               k=svc.settings.retrieval.evidence_per_section,
                                min_score=svc.settings.retrieval.min_score)
     masked = {cid: ref.text for cid, ref in evidence.chunks.items()} | {"task": TASK}
     costs = {tuple(group): estimated_cost(TASK, [plan.sections[k] for k in group if evidence.by_section.get(k)],
