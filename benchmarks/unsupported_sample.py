@@ -1,9 +1,9 @@
 """Precision of ``unsupported-claim``: a blind-labelled sample of drafted statements.
 
-``export`` reads drafts saved by ``bench_drafting.py --save DIR`` and writes every flagged
+``export`` reads drafts saved by ``bench_drafting.py --save DIR``. It writes every flagged
 statement and as many unflagged ones (shuffled, each with the passages shown to the model
-for its section) to a sample file a labeller reads, and which statements verification flagged to a separate
-key file the labeller never sees. ``score`` compares the labels with the key.
+for its section) to a sample file a labeller reads, and which of them verification flagged
+to a key file the labeller never sees. ``score`` compares the labels with the key.
 
     .venv/bin/python benchmarks/unsupported_sample.py export DRAFTS_DIR SAMPLE.jsonl KEY.json
     .venv/bin/python benchmarks/unsupported_sample.py score SAMPLE.jsonl LABELS.jsonl KEY.json

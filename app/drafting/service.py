@@ -143,40 +143,42 @@ def _draft_sections(services: "Services", task: str, specs: list[SectionSpec], e
     partial = SOP(title=_title_from_task(task), metadata=Metadata())
     progress(DraftProgress(stage="section", total=total, message=f"Drafting {total} groups of sections"))
     order = _lead_first(task, jobs, evidence, masked)
-    workers = max(1, min(services.llm.concurrency, total or 1))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="draft") as pool:
+
+    def collect(n: int, finished: Any) -> None:
+        todo = jobs[n][1]
+        try:
+            got, problems = finished.result()
+        except (DataBlockedError, ProviderError):
+            raise  # configuration decisions, not a bad answer: stop the whole draft
+        except Exception as exc:  # noqa: BLE001 - one failed call must not lose the other sections
+            failures.append(safe_error(exc))
+            got, problems = {}, [_failed_call_flag(spec, failures[-1]) for spec in todo]
+        got = {key: _restore(value, counter) for key, value in got.items()}
+        results[n] = (got, problems)
+        for key, value in got.items():
+            setattr(partial, key, value)
+        names = ", ".join(SECTION_TITLES[s.key] for s in todo)
+        progress(DraftProgress(stage="section", section=todo[0].key, done=len(results), total=total,
+                               message=f"Drafted {names}", finished=list(got), sop=partial.model_copy(deep=True)))
+
+    with ThreadPoolExecutor(max_workers=max(1, min(services.llm.concurrency, total or 1)),
+                            thread_name_prefix="draft") as pool:
         futures: dict[Any, int] = {}
 
         def submit(n: int) -> None:
             futures[pool.submit(draft_group, services.llm, task, jobs[n][1], evidence, masked, redactions)] = n
 
-        # The cheapest group goes first and, with several slots, alone: the local server
-        # stalls a generating slot while another evaluates its prompt, so the first
-        # section reaches the owner soonest when its call has the machine to itself.
-        held = order[1:] if workers > 1 else []
-        for n in order if workers == 1 else order[:1]:
-            submit(n)
+        # The cheapest group goes first and alone: the local server stalls a generating slot
+        # while another evaluates its prompt, so the first section reaches the owner soonest
+        # when its call has the machine to itself. The rest follow once it is done.
+        held = order[1:]
+        if order:
+            submit(order[0])
         try:
             while futures:
                 done, _ = wait(futures, return_when=FIRST_COMPLETED)
                 for finished in done:
-                    n = futures.pop(finished)
-                    todo = jobs[n][1]
-                    try:
-                        got, problems = finished.result()
-                    except (DataBlockedError, ProviderError):
-                        raise  # configuration decisions, not a bad answer: stop the whole draft
-                    except Exception as exc:  # noqa: BLE001 - one failed call must not lose the other sections
-                        failures.append(safe_error(exc))
-                        got, problems = {}, [_failed_call_flag(spec, failures[-1]) for spec in todo]
-                    got = {key: _restore(value, counter) for key, value in got.items()}
-                    results[n] = (got, problems)
-                    for key, value in got.items():
-                        setattr(partial, key, value)
-                    names = ", ".join(SECTION_TITLES[s.key] for s in todo)
-                    progress(DraftProgress(stage="section", section=todo[0].key, done=len(results), total=total,
-                                           message=f"Drafted {names}", finished=list(got),
-                                           sop=partial.model_copy(deep=True)))
+                    collect(futures.pop(finished), finished)
                 for n in held:
                     submit(n)
                 held = []
