@@ -48,6 +48,7 @@ class CallRecord(BaseModel):
     duration_s: float
     ok: bool
     error: str = ""
+    stopped: str = Field("", description="Why a reply was cut off early: 'whitespace' (a runaway) or 'length'.")
 
 
 def prompt_digest(prompt: str | Sequence[Any]) -> str:

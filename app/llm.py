@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 
 from app.settings import Settings
 
@@ -141,6 +141,77 @@ def _parse_json_text(text: str) -> dict:
     return json.loads(cleaned[start : end + 1])
 
 
+# Constrained JSON never needs more whitespace in a row than an indented line break; the
+# embedded server's grammar (llguidance) allows any amount, and the small model sometimes
+# spends its whole token budget on it.
+WHITESPACE_RUN_MAX = 64
+
+
+@dataclass
+class JSONReply:
+    """A structured reply: the parsed object, and why generation stopped early ("" if it did not).
+
+    ``stopped`` is ``"whitespace"`` when a run of whitespace longer than
+    :data:`WHITESPACE_RUN_MAX` was cut off, ``"length"`` when the token budget ran out; then
+    ``data`` holds what was complete before the cut (whole list items only).
+    """
+
+    data: dict
+    raw: AIMessage | None = None
+    stopped: str = ""
+
+
+def salvage_json(text: str) -> dict:
+    """The complete part of a cut-off JSON object: everything up to its last closed ``}``."""
+    from langchain_core.utils.json import parse_partial_json
+
+    cleaned = _FENCE.sub("", text.strip())
+    start = cleaned.find("{")
+    if start < 0:
+        return {}
+    end = cleaned.rfind("}")
+    body = cleaned[start : end + 1] if end > start else cleaned[start:]
+    parsed = parse_partial_json(body)
+    return parsed if isinstance(parsed, dict) else {}
+
+
+def stream_json(model: BaseChatModel, messages: list[BaseMessage], schema: dict) -> JSONReply:
+    """Stream a reply constrained to ``schema`` from a llama.cpp server, cutting off runaways.
+
+    The schema goes in llama.cpp's own ``json_schema`` field. Streaming lets a run of
+    whitespace be stopped after :data:`WHITESPACE_RUN_MAX` characters (closing the stream
+    cancels the server's task) instead of after the whole token budget.
+    """
+    full: AIMessageChunk | None = None
+    run, chunks, stopped = 0, 0, ""
+    stream = model.stream(messages, extra_body={"json_schema": schema}, stream_usage=True)
+    try:
+        for chunk in stream:
+            full = chunk if full is None else full + chunk
+            text = str(chunk.content)
+            chunks += bool(text)
+            kept = text.rstrip()
+            run = run + len(text) if not kept else len(text) - len(kept)
+            if run > WHITESPACE_RUN_MAX:
+                stopped = "whitespace"
+                break
+    finally:
+        close = getattr(stream, "close", None)
+        if close is not None:
+            close()
+    text = str(full.content) if full is not None else ""
+    finish = (full.response_metadata or {}).get("finish_reason") if full is not None else None
+    stopped = stopped or ("length" if finish == "length" else "")
+    raw = AIMessage(content=text, usage_metadata=full.usage_metadata if full is not None else None,
+                    response_metadata=full.response_metadata if full is not None else {})
+    if raw.usage_metadata is None and chunks:
+        # llama.cpp streams one token per chunk; a stream closed early never sends its usage.
+        raw.usage_metadata = {"input_tokens": 0, "output_tokens": chunks, "total_tokens": chunks}
+    if stopped:
+        return JSONReply(salvage_json(text), raw, stopped)
+    return JSONReply(_parse_json_text(text), raw)
+
+
 def invoke_json(model: BaseChatModel, messages: list[BaseMessage], schema: dict, name: str) -> tuple[dict, AIMessage | None]:
     """Ask for JSON matching ``schema`` (constrained decoding where the provider supports it).
 
@@ -172,6 +243,7 @@ class LLMClient:
     policy: str
     call_log: "CallLog"
     concurrency: int = 1  # calls callers may have in flight at once (the local server's slots)
+    stream_json: bool = False  # structured calls stream from a llama.cpp server (see stream_json)
 
     def text(self, messages: list[BaseMessage], *, purpose: str) -> str:
         """One logged, policy-checked plain-text call (no sources, nothing masked by the caller)."""
@@ -187,9 +259,34 @@ class LLMClient:
         chunk_ids: list[str],
         redactions: list["Redaction"],
     ) -> dict:
-        """One logged, policy-checked structured call."""
-        return self._call(messages, purpose, chunk_ids, redactions,
-                          lambda: invoke_json(self.model, messages, schema, name))[0]
+        """One logged, policy-checked structured call; a reply that was cut off raises ``ValueError``."""
+        reply = self.structured_reply(messages, schema, name=name, purpose=purpose, chunk_ids=chunk_ids,
+                                      redactions=redactions)
+        if reply.stopped:
+            raise ValueError(f"the model's reply for {purpose} was cut off ({reply.stopped})")
+        return reply.data
+
+    def structured_reply(
+        self,
+        messages: list[BaseMessage],
+        schema: dict,
+        *,
+        name: str,
+        purpose: str,
+        chunk_ids: list[str],
+        redactions: list["Redaction"],
+    ) -> JSONReply:
+        """One logged, policy-checked structured call that keeps the complete part of a cut-off reply."""
+
+        def send() -> tuple[JSONReply, AIMessage | None]:
+            if self.stream_json:
+                reply = stream_json(self.model, messages, schema)
+            else:
+                data, raw = invoke_json(self.model, messages, schema, name)
+                reply = JSONReply(data, raw)
+            return reply, reply.raw
+
+        return self._call(messages, purpose, chunk_ids, redactions, send)[0]
 
     def _call(self, messages: list[BaseMessage], purpose: str, chunk_ids: list[str],
               redactions: list["Redaction"], send: Callable[[], tuple[Any, Any]]) -> tuple[Any, Any]:
@@ -201,7 +298,7 @@ class LLMClient:
         if self.policy == "block" and (found := detect(prompt)):
             kinds = sorted({d.kind for d in found})
             raise DataBlockedError(f"prompt for {purpose} still contains {', '.join(kinds)}; not sent to {self.provider}")
-        started, raw, error = time.perf_counter(), None, ""
+        started, parsed, raw, error = time.perf_counter(), None, None, ""
         try:
             parsed, raw = send()
             return parsed, raw
@@ -225,5 +322,6 @@ class LLMClient:
                     duration_s=round(time.perf_counter() - started, 3),
                     ok=not error,
                     error=error,
+                    stopped=getattr(parsed, "stopped", "") if not error else "",
                 )
             )

@@ -129,6 +129,8 @@ class Services:
             call_log=self.call_log,
             # The fake answers canned replies in order: concurrent calls would shuffle them.
             concurrency=1 if provider == "fake" else self.settings.llm.concurrent_calls,
+            # The embedded llama.cpp server streams, so a runaway reply can be cut off.
+            stream_json=provider == "local",
         )
 
     @cached_property

@@ -86,21 +86,53 @@ def _nonempty(items: list) -> list:
     return [i for i in items if i.as_text().strip(" :.")]
 
 
-def to_section_value(spec: SectionSpec, raw: Any) -> Any:
-    """Validate one section's JSON (already mapped to chunk ids) into template objects."""
+def _items(cls: type, raw: Any, partial: bool) -> list:
+    """Validate a list of items; in a cut-off reply an incomplete item is dropped, not fatal."""
+    out = []
+    for item in raw or []:
+        try:
+            out.append(cls.model_validate(item))
+        except ValidationError:
+            if not partial:
+                raise
+    return _nonempty(out)
+
+
+def to_section_value(spec: SectionSpec, raw: Any, partial: bool = False) -> Any:
+    """Validate one section's JSON (already mapped to chunk ids) into template objects.
+
+    ``partial`` marks a reply that was cut off: items it left incomplete are dropped.
+    """
     if spec.key in LIST_ITEMS:
-        cls = LIST_ITEMS[spec.key]
-        return _nonempty([cls.model_validate(item) for item in (raw or [])][: spec.max_items])
+        return _items(LIST_ITEMS[spec.key], raw, partial)[: spec.max_items]
     if spec.key in COMPOSITE_PARTS:
-        parts = {p: _nonempty([Statement.model_validate(i) for i in (raw or {}).get(p, [])]) for p in COMPOSITE_PARTS[spec.key]}
+        parts = {p: _items(Statement, (raw or {}).get(p, []), partial) for p in COMPOSITE_PARTS[spec.key]}
         return Scope(**parts) if spec.key == "scope" else DataRules(**parts)
     if spec.key == "maintenance":
         raw = raw or {}
-        triggers = _nonempty([Statement.model_validate(i) for i in raw.get("off_cycle_triggers", [])])
+        triggers = _items(Statement, raw.get("off_cycle_triggers", []), partial)
         cadence, route = str(raw.get("review_cadence", "")).strip(), str(raw.get("feedback_route", "")).strip()
         cites = raw.get("citations", []) if (cadence or route) else []
         return Maintenance(review_cadence=cadence, feedback_route=route, citations=cites, off_cycle_triggers=triggers)
     raise ValueError(f"unknown section {spec.key!r}")
+
+
+def _cut_off_flags(specs: list[SectionSpec], parsed: dict, stopped: str) -> list[Flag]:
+    """Warnings for the sections a cut-off reply left empty, or (the last one begun) incomplete."""
+    why = "ran into a long run of blank space" if stopped == "whitespace" else "ran out of its token budget"
+    begun = [s for s in specs if s.key in parsed]
+    flags = []
+    for spec in specs:
+        if spec.key not in parsed:
+            what = f"was cut off before {spec.title} (it {why}); the section is left empty"
+        elif spec is begun[-1]:
+            what = f"was cut off during {spec.title} (it {why}); the section may be incomplete"
+        else:
+            continue
+        flags.append(Flag(rule="drafting-error", severity="warning", section=spec.key,
+                          message=f"The model's answer {what}.", evidence="",
+                          suggestion="Regenerate the section or write it by hand."))
+    return flags
 
 
 def draft_group(llm: LLMClient, task: str, specs: list[SectionSpec], evidence: Evidence,
@@ -110,7 +142,7 @@ def draft_group(llm: LLMClient, task: str, specs: list[SectionSpec], evidence: E
     reverse = {cid: short for short, cid in ids.items()}
     ids_by_section = {s.key: [reverse[c] for c in evidence.by_section.get(s.key, [])] for s in specs}
     messages = build_messages(task, specs, evidence, masked, ids)
-    parsed = llm.structured(
+    reply = llm.structured_reply(
         messages,
         group_schema(specs, ids_by_section),
         name="sop_sections",
@@ -118,12 +150,13 @@ def draft_group(llm: LLMClient, task: str, specs: list[SectionSpec], evidence: E
         chunk_ids=list(ids.values()),
         redactions=[r for r in redactions if r.chunk_id in ids.values() or r.chunk_id == "task"],
     )
+    parsed, partial = reply.data, bool(reply.stopped)
     values: dict[str, Any] = {}
-    flags: list[Flag] = []
+    flags: list[Flag] = _cut_off_flags(specs, parsed, reply.stopped) if partial else []
     for spec in specs:
         allowed = set(evidence.by_section.get(spec.key, []))
         try:
-            values[spec.key] = to_section_value(spec, _map_citations(parsed.get(spec.key), ids, allowed))
+            values[spec.key] = to_section_value(spec, _map_citations(parsed.get(spec.key), ids, allowed), partial)
         except (ValidationError, TypeError, AttributeError) as exc:
             flags.append(Flag(rule="drafting-error", severity="warning", section=spec.key,
                               message=f"The model's answer for {spec.title} did not fit the template; the section is left empty.",

@@ -99,3 +99,26 @@ def test_prompts_render_strictly() -> None:
 
     with pytest.raises(jinja2.UndefinedError):
         render_prompt("draft.md", task="only the task")
+
+
+def test_a_reply_cut_off_by_a_runaway_keeps_finished_sections_and_says_what_was_lost(tmp_path) -> None:
+    plan = load_plan()
+    specs = [plan.sections["approved_tools"], plan.sections["data_rules"], plan.sections["purpose"]]
+    ev = _evidence()
+    ev.by_section["purpose"] = ["aaa"]
+    masked = {cid: ref.text for cid, ref in ev.chunks.items()} | {"task": "t"}
+    cut = ('{"approved_tools": [{"name": "Microsoft Copilot", "use": "Draft the meeting summary", "citations": ["S1"]}], '
+           '"data_rules": {"permitted": [{"text": "Transcripts of internal meetings", "citations": ["S3"]}, '
+           '{"text": "Internal' + " " * 400)
+    model = GenericFakeChatModel(messages=iter([AIMessage(content=cut)]))
+    client = LLMClient(model=model, provider="local", model_name="m", policy="allow",
+                       call_log=CallLog(tmp_path / "calls.jsonl"), stream_json=True)
+    values, flags = draft_group(client, "t", specs, ev, masked, [])
+    assert [t.name for t in values["approved_tools"]] == ["Microsoft Copilot"]
+    assert [s.text for s in values["data_rules"].permitted] == ["Transcripts of internal meetings"], \
+        "the item the cut left without citations is dropped"
+    assert values["purpose"] == []
+    by_section = {f.section: f.message for f in flags}
+    assert set(by_section) == {"data_rules", "purpose"}
+    assert "may be incomplete" in by_section["data_rules"] and "left empty" in by_section["purpose"]
+    assert "blank space" in by_section["purpose"]
