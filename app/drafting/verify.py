@@ -36,7 +36,25 @@ _STOP = set(
 # ("Copilot", "Harbour Extract") supports a statement that calls it "the AI tool".
 _GENERIC_CAPS = {"ai", "genai", "llm", "llms", "sop", "sops", "it"}
 ECHO_MIN = 0.7  # share of a statement's content words that come from one prompt sentence
-_PROHIBITION = r"(?:never|not|n't|no longer|prohibited|forbidden|banned|retired|must not|do not|don't|may not)"
+# A tool is forbidden when a sentence says not to use it ("do not use free ChatGPT accounts"),
+# says it is not approved or retired ("NoteBuddy was retired"), or lists it among banned tools.
+# A negation about something else near the name is not: "receipts go through the expenses
+# app, not LedgerScan" narrows LedgerScan's scope, "do not paste card numbers into Copilot"
+# restricts data, "LedgerScan does not approve payments" says what the tool does.
+_NEGATED = r"(?:\b(?:never|not|no longer|must not|may not|cannot)|n't)\s+"
+_USE_VERB = r"(?:use|using|install|reinstall|open|sign up for|rely on|turn to|switch to)"
+_GAP = r"(?:(?!into\b|in\b|to\b|with\b|through\b|via\b|on\b|for\b)[\w'-]+\s+){0,3}?"
+_BANNED = (r"(?:(?:is|are|was|were|has been|have been)\s+(?:now\s+)?(?:not|no longer)\s+(?:approved|allowed|"
+           r"permitted|supported|to be used)|retired|banned|prohibited|forbidden|blocked|decommissioned|"
+           r"(?:must|may|should|can)\s*(?:not|n't)\s+be\s+used|cannot be used|not approved)")
+_BANNED_BEFORE = r"\b(?:retired|banned|prohibited|forbidden|unapproved|not approved|blocked)\b[^.;]{0,40}?"
+
+
+def _prohibits(name: str) -> re.Pattern[str]:
+    return re.compile(
+        rf"{_NEGATED}(?:\w+\s+)?{_USE_VERB}\s+{_GAP}{name}\b|{name}\b[^.;]{{0,40}}?\b{_BANNED}|{_BANNED_BEFORE}{name}\b",
+        re.IGNORECASE,
+    )
 _ORDER = re.compile(r"\b(\w+)\b[^.;\n]{0,80}?\b(?:before|prior to)\s+(\w+)", re.IGNORECASE)
 
 
@@ -119,7 +137,7 @@ def forbidden_tools(tools: Iterable[Tool], chunks: Iterable[ChunkRef]) -> list[t
         name = re.escape(tool.name.strip())
         if not name:
             continue
-        pattern = re.compile(rf"{_PROHIBITION}\b[^.]{{0,80}}?{name}|{name}[^.]{{0,60}}?\b{_PROHIBITION}", re.IGNORECASE)
+        pattern = _prohibits(name)
         hit = next((s for s in sentences if pattern.search(s)), None)
         if hit:
             found.append((tool, hit.strip()))

@@ -1,5 +1,7 @@
 """Verification of drafted statements against the chunks they cite."""
 
+import pytest
+
 from app.drafting.verify import forbidden_tools, lexical_support, order_violations, verify_sop
 from app.models import SOP, ChunkRef, Statement, Step, Tool
 
@@ -60,6 +62,30 @@ def test_forbidden_tool_listed_as_approved_is_caught() -> None:
     assert caught == {"ChatGPT", "NoteBuddy"}
     flags = verify_sop(_sop(approved_tools=tools), CHUNKS)
     assert any("must not be used" in f.message and "ChatGPT" in f.evidence for f in flags)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "forbidden"),
+    [
+        ("Do NOT use free public ChatGPT accounts.", {"ChatGPT"}),
+        ("Don't use ChatGPT; use Copilot instead.", {"ChatGPT"}),
+        ("Never use ChatGPT or Gemini for customer data.", {"ChatGPT", "Gemini"}),
+        ("NoteBuddy was retired in March 2026; don't reinstall it.", {"NoteBuddy"}),
+        ("Retired tools: ScanPro, Autotag.", {"ScanPro", "Autotag"}),
+        ("| Autotag | Not approved | retired 2025 |", {"Autotag"}),
+        ("ScanPro must not be used for invoices.", {"ScanPro"}),
+        ("Personal ChatGPT accounts are prohibited.", {"ChatGPT"}),
+        # A negation about something else near the name does not forbid the tool.
+        ("Expense receipts are out of scope (they go through the expenses app, not LedgerScan).", set()),
+        ("Do not paste card numbers into Copilot.", set()),
+        ("LedgerScan does not approve payments; the AP Lead does.", set()),
+    ],
+)
+def test_a_tool_is_forbidden_only_by_a_sentence_about_using_it(sentence: str, forbidden: set[str]) -> None:
+    names = ["ChatGPT", "NoteBuddy", "LedgerScan", "Copilot", "Gemini", "ScanPro", "Autotag"]
+    tools = [Tool(name=n, citations=["c"]) for n in names]
+    found = forbidden_tools(tools, [ChunkRef(chunk_id="c", source="notes.md", text=sentence)])
+    assert {t.name for t, _ in found} == forbidden
 
 
 def test_step_order_that_breaks_a_control_is_caught() -> None:
