@@ -249,21 +249,12 @@ class LLMClient:
         """One logged, policy-checked plain-text call (no sources, nothing masked by the caller)."""
         return str(self._call(messages, purpose, [], [], lambda: (None, self.model.invoke(messages)))[1].content)
 
-    def structured(
-        self,
-        messages: list[BaseMessage],
-        schema: dict,
-        *,
-        name: str,
-        purpose: str,
-        chunk_ids: list[str],
-        redactions: list["Redaction"],
-    ) -> dict:
-        """One logged, policy-checked structured call; a reply that was cut off raises ``ValueError``."""
-        reply = self.structured_reply(messages, schema, name=name, purpose=purpose, chunk_ids=chunk_ids,
-                                      redactions=redactions)
+    def structured(self, messages: list[BaseMessage], schema: dict, **call: Any) -> dict:
+        """One logged, policy-checked structured call (keywords as :meth:`structured_reply`);
+        a reply that was cut off raises ``ValueError``."""
+        reply = self.structured_reply(messages, schema, **call)
         if reply.stopped:
-            raise ValueError(f"the model's reply for {purpose} was cut off ({reply.stopped})")
+            raise ValueError(f"the model's reply for {call.get('purpose')} was cut off ({reply.stopped})")
         return reply.data
 
     def structured_reply(
