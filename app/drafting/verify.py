@@ -16,7 +16,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from app.models import SECTION_TITLES, ChunkRef, Cited, Flag, SOP, Step, Tool
+from app.models import SECTION_TITLES, ChunkRef, Cited, Flag, Role, SOP, Step, Tool
 
 Embed = Callable[[list[str]], np.ndarray]
 
@@ -86,6 +86,32 @@ def _missing_facts(statement: str, cited: str) -> list[str]:
     return numbers + [n for n in names if not any(part.lower() in low for part in n.split())]
 
 
+SUBJECT_MIN = 0.5  # share of a step's actor's (or a role's) content words its cited text must name
+
+
+def claim_text(item: Cited) -> str:
+    """What an item asserts, without whom it is about: a role's responsibility, a step's action,
+    output and check. The subject's own words would otherwise lend support to any claim."""
+    if isinstance(item, Role):
+        return item.responsibility
+    if isinstance(item, Step):
+        return ". ".join(p for p in (item.action, item.output, item.check) if p)
+    return item.as_text()
+
+
+def _subject(item: Cited) -> str:
+    return item.role if isinstance(item, Role) else item.actor if isinstance(item, Step) else ""
+
+
+def _unnamed_subject(item: Cited, cited: str) -> str | None:
+    """The actor (or role) of ``item`` when its cited text does not name it."""
+    who = _subject(item).strip()
+    words = content_words(who)
+    if not words or len(words & content_words(cited)) / len(words) >= SUBJECT_MIN:
+        return None
+    return who
+
+
 def _flag(section: str, item: Cited, reason: str, suggestion: str) -> Flag:
     title = SECTION_TITLES.get(section.split(".")[0], section)
     return Flag(rule="unsupported-claim", severity="blocker", section=section.split(".")[0],
@@ -105,7 +131,11 @@ def _check_item(section: str, item: Cited, chunks: dict[str, ChunkRef], similari
     if missing:
         return _flag(section, item, f"{', '.join(missing[:4])} does not appear in the cited source.",
                      "Check the source: correct the number or name, or remove the statement.")
-    lexical = lexical_support(item.as_text(), cited)
+    who = _unnamed_subject(item, "\n".join(f"{chunks[c].heading}\n{chunks[c].text}" for c in item.citations))
+    if who:
+        return _flag(section, item, f"the cited source does not say that {who} does this.",
+                     "Check who the source gives this to, and correct the role or remove the statement.")
+    lexical = lexical_support(claim_text(item), cited)
     if lexical < LEXICAL_MIN and (similarity is None or similarity < SEMANTIC_MIN):
         sim = f", meaning similarity {similarity:.2f}" if similarity is not None else ""
         return _flag(section, item, f"the cited source does not say this (word overlap {lexical:.0%}{sim}).",
@@ -121,7 +151,7 @@ def _similarities(items: list[tuple[str, Cited]], chunks: dict[str, ChunkRef], e
     if embed is None or not items:
         return [None] * len(items)
     cited_ids = sorted({c for _, item in items for c in item.citations if c in chunks})
-    vectors = embed([item.as_text() for _, item in items] + [chunks[c].text for c in cited_ids])
+    vectors = embed([claim_text(item) for _, item in items] + [chunks[c].text for c in cited_ids])
     statements, chunk_vectors = vectors[: len(items)], dict(zip(cited_ids, vectors[len(items):]))
     return [
         max((float(np.dot(vec, chunk_vectors[c])) for c in item.citations if c in chunk_vectors), default=None)
@@ -141,6 +171,29 @@ def forbidden_tools(tools: Iterable[Tool], chunks: Iterable[ChunkRef]) -> list[t
         hit = next((s for s in sentences if pattern.search(s)), None)
         if hit:
             found.append((tool, hit.strip()))
+    return found
+
+
+_FORBIDS = re.compile(r"\b(?:never|must not|do not|don't|may not|cannot|not allowed|not permitted|prohibited|"
+                      r"forbidden|no)\b", re.IGNORECASE)
+_ALLOWS = re.compile(r"\b(?:may be|can be|is fine|are fine|fine to|allowed|permitted|approved|ok)\b", re.IGNORECASE)
+
+
+def prohibited_as_permitted(sop: SOP, chunks: dict[str, ChunkRef]) -> list[tuple[Cited, str]]:
+    """Permitted-data statements whose closest cited sentence forbids that data, with the sentence.
+
+    A small model copies "no customer names in the summary" into the permitted list as
+    "customer names"; the words are supported, the rule is reversed.
+    """
+    found = []
+    for item in sop.data_rules.permitted:
+        if _FORBIDS.search(item.text):
+            continue
+        sentences = [s for c in item.citations if c in chunks for s in re.split(r"(?<=[.!?])\s+|\n", chunks[c].text)]
+        best = max(sentences, key=lambda s: lexical_support(item.text, s), default="")
+        if (best and lexical_support(item.text, best) >= LEXICAL_MIN and _FORBIDS.search(best)
+                and not _ALLOWS.search(best)):
+            found.append((item, best.strip()))
     return found
 
 
@@ -243,6 +296,9 @@ def verify_sop(sop: SOP, chunks: dict[str, ChunkRef], embed: Embed | None = None
     for tool, said in forbidden_tools(sop.approved_tools, chunks.values()):
         flags.append(_flag("approved_tools", tool, f"a source says this tool must not be used: \"{said[:200]}\"",
                            "Remove the tool from the approved list; list it under prohibited data rules."))
+    for item, said in prohibited_as_permitted(sop, chunks):
+        flags.append(_flag("data_rules.permitted", item, f"listed as permitted, but the cited source forbids it: "
+                           f"\"{said[:200]}\"", "Move it to prohibited data, or remove it."))
     for early, late, said in order_violations(sop.steps, chunks.values()):
         flags.append(_flag("steps", early, f"this step comes before \"{late.action[:80]}\", but a source says: "
                            f"\"{said[:160]}\"", "Reorder the steps so the source's order is kept."))

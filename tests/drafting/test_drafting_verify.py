@@ -125,3 +125,38 @@ def test_a_source_naming_the_tool_supports_a_statement_about_ai() -> None:
     # A name the source never gives is still caught.
     sop = _sop(purpose=[Statement(text="Clerks use the AI tool InvoiceBot to pull invoice fields.", citations=["c4"])])
     assert any("InvoiceBot" in f.message for f in verify_sop(sop, chunks))
+
+
+ROLES = {
+    "r1": ChunkRef(chunk_id="r1", source="notes.md", heading="Steps", text=(
+        "The organiser records the meeting and asks Copilot for a summary. The organiser reads the draft "
+        "against the transcript.")),
+    "r2": ChunkRef(chunk_id="r2", source="notes.md", heading="Data", text=(
+        "Internal meeting transcripts may be used.\n- no customer names in the summary\n- no card numbers")),
+}
+
+
+def test_a_step_given_to_a_role_the_source_does_not_name_is_flagged() -> None:
+    wrong = Step(actor="the reviewer", action="Read the draft against the transcript.", citations=["r1"])
+    right = Step(actor="Organiser", action="Read the draft against the transcript.", citations=["r1"])
+    [flag] = verify_sop(_sop(steps=[wrong, right]), ROLES)
+    assert flag.rule == "unsupported-claim" and "reviewer does this" in flag.message and "reviewer" in flag.evidence
+
+
+def test_a_role_is_supported_by_what_it_does_not_by_its_own_name() -> None:
+    from app.models import Role
+
+    invented = Role(role="Organiser", responsibility="Provides guidance and oversight of the process.", citations=["r1"])
+    stated = Role(role="Organiser", responsibility="Records the meeting and reads the draft summary.", citations=["r1"])
+    [flag] = verify_sop(_sop(roles=[invented, stated]), ROLES)
+    assert "does not say" in flag.message and "oversight" in flag.evidence
+
+
+def test_data_the_source_forbids_listed_as_permitted_is_flagged() -> None:
+    from app.models import DataRules
+
+    rules = DataRules(permitted=[Statement(text="Customer names in the summary.", citations=["r2"]),
+                                 Statement(text="Internal meeting transcripts.", citations=["r2"])],
+                      prohibited=[Statement(text="Card numbers.", citations=["r2"])])
+    [flag] = verify_sop(_sop(data_rules=rules), ROLES)
+    assert "forbids" in flag.message and flag.evidence == "Customer names in the summary."
