@@ -48,3 +48,29 @@ def test_export_hides_the_flags_and_score_counts_precision(tmp_path: Path, capsy
     assert "precision of unsupported-claim 1/2 = 0.50" in out
     assert "recall in the sample 1/1 = 1.00" in out
     assert "estimated recall 1.00" in out
+
+
+def test_reverify_scores_the_current_verifier_on_the_same_labels(tmp_path: Path, capsys) -> None:
+    sample_mod = _module()
+    chunk = ChunkRef(chunk_id="c1", source="notes.md", heading="Review", text="The team lead reviews every summary.")
+    sop = SOP(title="t", human_review=[Statement(text="The team lead reviews every summary.", citations=["c1"]),
+                                       Statement(text="Legal approves it within 2 days.", citations=["c1"])])
+    # Saved with no flag at all: the verifier of that day missed the invented approval.
+    draft = Draft(draft_id="d1", task="task", sop=sop, evidence={"human_review": ["c1"]}, chunks={"c1": chunk},
+                  flags=[], provider="fake", model="fake", duration_s=1.0)
+    drafts = tmp_path / "drafts"
+    drafts.mkdir()
+    (drafts / "d1.json").write_text(draft.model_dump_json())
+    sample, key = tmp_path / "sample.jsonl", tmp_path / "key.json"
+    sample_mod.export(drafts, sample, key, reverify=True)
+    keyed = json.loads(key.read_text())
+    by_text = {json.loads(line)["statement"]: json.loads(line)["id"] for line in sample.read_text().splitlines()}
+    invented = by_text["Legal approves it within 2 days."]
+    assert keyed["flagged"][invented] is False and keyed["flagged_now"][invented] is True
+    (tmp_path / "labels.jsonl").write_text(
+        json.dumps({"id": invented, "label": "unsupported"}) + "\n"
+        + json.dumps({"id": by_text["The team lead reviews every summary."], "label": "supported"}) + "\n")
+    sample_mod.score(sample, tmp_path / "labels.jsonl", key, now=True)
+    assert "precision of unsupported-claim 1/1 = 1.00" in capsys.readouterr().out
+    sample_mod.score(sample, tmp_path / "labels.jsonl", key)
+    assert "precision of unsupported-claim 0/0" in capsys.readouterr().out
