@@ -46,6 +46,7 @@ def statements(draft: Draft, now: set[tuple[str, str]] | None = None) -> list[di
     """Every drafted statement (references excluded) with its section's shown passages and whether it
     was flagged (when drafted, and by the current verifier when ``now`` is given)."""
     flagged = _unsupported(draft.flags)
+    now = flagged if now is None else now
     rows = []
     for section, item in draft.sop.cited_items():
         top = section.split(".")[0]
@@ -57,7 +58,7 @@ def statements(draft: Draft, now: set[tuple[str, str]] | None = None) -> list[di
         text = item.as_text()
         rows.append({"section": section, "statement": text, "passages": passages,
                      "flagged": (top, text) in flagged,
-                     "flagged_now": (top, text) in now if now is not None else (top, text) in flagged})
+                     "flagged_now": (top, text) in now})
     return rows
 
 

@@ -131,6 +131,7 @@ def _check_item(section: str, item: Cited, chunks: dict[str, ChunkRef], similari
     if missing:
         return _flag(section, item, f"{', '.join(missing[:4])} does not appear in the cited source.",
                      "Check the source: correct the number or name, or remove the statement.")
+    # A role is often named only in the heading ("Reviewer: ..."), so headings count here.
     who = _unnamed_subject(item, "\n".join(f"{chunks[c].heading}\n{chunks[c].text}" for c in item.citations))
     if who:
         return _flag(section, item, f"the cited source does not say that {who} does this.",
@@ -159,10 +160,14 @@ def _similarities(items: list[tuple[str, Cited]], chunks: dict[str, ChunkRef], e
     ]
 
 
+def _sentences(text: str) -> list[str]:
+    return re.split(r"(?<=[.!?])\s+|\n", text)
+
+
 def forbidden_tools(tools: Iterable[Tool], chunks: Iterable[ChunkRef]) -> list[tuple[Tool, str]]:
     """Approved tools that some source says must not be used, with the sentence that says so."""
     found = []
-    sentences = [s for ch in chunks for s in re.split(r"(?<=[.!?])\s+|\n", ch.text)]
+    sentences = [s for ch in chunks for s in _sentences(ch.text)]
     for tool in tools:
         name = re.escape(tool.name.strip())
         if not name:
@@ -189,10 +194,9 @@ def prohibited_as_permitted(sop: SOP, chunks: dict[str, ChunkRef]) -> list[tuple
     for item in sop.data_rules.permitted:
         if _FORBIDS.search(item.text):
             continue
-        sentences = [s for c in item.citations if c in chunks for s in re.split(r"(?<=[.!?])\s+|\n", chunks[c].text)]
-        best = max(sentences, key=lambda s: lexical_support(item.text, s), default="")
-        if (best and lexical_support(item.text, best) >= LEXICAL_MIN and _FORBIDS.search(best)
-                and not _ALLOWS.search(best)):
+        sentences = [s for c in item.citations if c in chunks for s in _sentences(chunks[c].text)]
+        support, best = max(((lexical_support(item.text, s), s) for s in sentences), default=(0.0, ""))
+        if support >= LEXICAL_MIN and _FORBIDS.search(best) and not _ALLOWS.search(best):
             found.append((item, best.strip()))
     return found
 
