@@ -256,6 +256,37 @@ SECTION_ORDER: tuple[str, ...] = (
     "references",
 )
 
+def item_fields(cls: type[Cited]) -> tuple[str, ...]:
+    """The fields of an item type in template order, citations left out: how an item is written
+    as one line (``role | responsibility``) by the UI editor, the Markdown export and drafting."""
+    return tuple(name for name in cls.model_fields if name != "citations")
+
+
+def _list_item_type(annotation: object) -> type[Cited] | None:
+    from typing import get_args, get_origin
+
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    if get_origin(annotation) is list:
+        (inner,) = get_args(annotation)
+        if isinstance(inner, type) and issubclass(inner, Cited):
+            return inner
+    return None
+
+
+# Sections that are one list of items, and the item type of each (derived from :class:`SOP`).
+LIST_SECTIONS: dict[str, type[Cited]] = {
+    name: item for name, field in SOP.model_fields.items() if (item := _list_item_type(field.annotation))
+}
+# Sections made of several parts (scope, data rules, maintenance): each part's name and, for a
+# list of statements, its item type (None for a plain text field such as the review cadence).
+SECTION_PARTS: dict[str, dict[str, type[Cited] | None]] = {
+    name: {part: _list_item_type(f.annotation) for part, f in field.annotation.model_fields.items()
+           if part != "citations"}
+    for name, field in SOP.model_fields.items()
+    if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel) and field.annotation is not Metadata
+}
+
 # Human-readable section titles, in template order (used by UI, exports and critique).
 SECTION_TITLES: dict[str, str] = {
     "purpose": "Purpose",

@@ -16,7 +16,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
-from app.models import SECTION_TITLES, Severity
+from app.models import LIST_SECTIONS, SECTION_PARTS, SECTION_TITLES, Severity, item_fields
 
 CORE_RULES_PATH = Path(__file__).with_name("rules.yaml")
 
@@ -33,16 +33,10 @@ Measure = Literal["sentence_words", "total_words", "step_count"]
 
 # Scope tokens: a section (one unit per item) or a field (one unit per item's field).
 ITEM_FIELDS: dict[str, tuple[str, ...]] = {
-    "roles": ("role", "responsibility"),
-    "approved_tools": ("name", "use"),
-    "steps": ("actor", "action", "output", "check"),
-    "escalation": ("trigger", "route", "timing"),
-    "records": ("what", "where", "retention"),
+    section: item_fields(item) for section, item in LIST_SECTIONS.items() if len(item_fields(item)) > 1
 }
 SUBSECTIONS: dict[str, tuple[str, ...]] = {
-    "scope": ("covered", "applies_when", "out_of_scope", "excluded_from_ai"),
-    "data_rules": ("permitted", "prohibited"),
-    "maintenance": ("review_cadence", "feedback_route", "off_cycle_triggers"),
+    **{section: tuple(parts) for section, parts in SECTION_PARTS.items()},
     "metadata": ("owner_name", "owner_role", "approver", "review_cadence_months", "next_review_date"),
 }
 

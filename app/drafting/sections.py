@@ -11,26 +11,14 @@ from functools import lru_cache
 
 from pydantic import BaseModel
 
-from app.models import Cited, Escalation, Record, Role, Statement, Step, Tool
+from app.models import LIST_SECTIONS, SECTION_PARTS, Cited, Statement
 from app.prompts import load_prompt_data
 
-# Sections whose value is a list of one item type.
-LIST_ITEMS: dict[str, type[Cited]] = {
-    "purpose": Statement,
-    "trigger": Statement,
-    "inputs": Statement,
-    "roles": Role,
-    "approved_tools": Tool,
-    "steps": Step,
-    "human_review": Statement,
-    "quality_checks": Statement,
-    "escalation": Escalation,
-    "records": Record,
-}
+# Sections whose value is a list of one item type (references are derived, never drafted).
+LIST_ITEMS: dict[str, type[Cited]] = {k: v for k, v in LIST_SECTIONS.items() if k != "references"}
 # Sections made of several statement lists.
 COMPOSITE_PARTS: dict[str, tuple[str, ...]] = {
-    "scope": ("covered", "applies_when", "out_of_scope", "excluded_from_ai"),
-    "data_rules": ("permitted", "prohibited"),
+    section: tuple(parts) for section, parts in SECTION_PARTS.items() if all(parts.values())
 }
 
 

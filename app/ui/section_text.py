@@ -14,30 +14,24 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from app.models import SOP, Cited, Escalation, Record, Reference, Role, Statement, Step, Tool
+from app.models import LIST_SECTIONS, SECTION_PARTS, SOP, Cited, Statement, item_fields
 
-ITEM_FIELDS: dict[type[Cited], tuple[str, ...]] = {
-    Statement: ("text",),
-    Reference: ("text",),
-    Role: ("role", "responsibility"),
-    Tool: ("name", "use"),
-    Step: ("actor", "action", "output", "check"),
-    Escalation: ("trigger", "route", "timing"),
-    Record: ("what", "where", "retention"),
-}
-LIST_SECTIONS: dict[str, type[Cited]] = {
-    "purpose": Statement, "roles": Role, "trigger": Statement, "inputs": Statement, "approved_tools": Tool,
-    "steps": Step, "human_review": Statement, "quality_checks": Statement, "escalation": Escalation,
-    "records": Record, "references": Reference,
-}
+# Sub-headings in the editor that are not just the part's name.
+PART_LABELS = {"excluded_from_ai": "Excluded from AI support", "off_cycle_triggers": "Off-cycle review triggers"}
+
+
+def _label(part: str) -> str:
+    return PART_LABELS.get(part, part.replace("_", " ").capitalize())
+
+
+# The lists of each composite section, with their sub-heading in the editor.
 SUBLISTS: dict[str, tuple[tuple[str, str], ...]] = {
-    "scope": (("covered", "Covered"), ("applies_when", "Applies when"), ("out_of_scope", "Out of scope"),
-              ("excluded_from_ai", "Excluded from AI support")),
-    "data_rules": (("permitted", "Permitted"), ("prohibited", "Prohibited")),
-    "maintenance": (("off_cycle_triggers", "Off-cycle review triggers"),),
+    section: tuple((part, _label(part)) for part, item in parts.items() if item is not None)
+    for section, parts in SECTION_PARTS.items()
 }
 EDITABLE_SECTIONS = (*LIST_SECTIONS, *SUBLISTS)
-MAINTENANCE_FIELDS = (("review_cadence", "Review cadence"), ("feedback_route", "Feedback route"))
+# The plain text fields of the maintenance section, written as ``Label: value`` lines.
+MAINTENANCE_FIELDS = tuple((part, _label(part)) for part, item in SECTION_PARTS["maintenance"].items() if item is None)
 
 _CITES = re.compile(r"\s*\[src:\s*([^\]]*)\]\s*$")
 _PIPE = re.compile(r"(?<!\\)\|")
@@ -50,14 +44,14 @@ class SectionTextError(ValueError):
 def field_help(section: str) -> str:
     """How to write the items of ``section``, for the editor's help text."""
     if section in LIST_SECTIONS:
-        fields = " | ".join(ITEM_FIELDS[LIST_SECTIONS[section]])
+        fields = " | ".join(item_fields(LIST_SECTIONS[section]))
     else:
         fields = "text"
     return f"One item per line: {fields} [src: chunk ids]. Write a literal pipe as \\|."
 
 
 def _item_line(item: Cited) -> str:
-    fields = ITEM_FIELDS[type(item)]
+    fields = item_fields(type(item))
     values = [str(getattr(item, name)).replace("|", "\\|") for name in fields]
     while len(values) > 1 and not values[-1]:
         values.pop()
@@ -83,7 +77,7 @@ def _parse_item(cls: type[Cited], line: str, lineno: int) -> dict[str, Any]:
     if match:
         citations = [c.strip() for c in match.group(1).split(",") if c.strip()]
         line = line[: match.start()]
-    fields = ITEM_FIELDS[cls]
+    fields = item_fields(cls)
     parts = [p.strip().replace("\\|", "|") for p in _PIPE.split(line.strip().removeprefix("- "))]
     if len(parts) > len(fields):
         raise SectionTextError(f"line {lineno}: {len(parts)} fields, but an item has at most {len(fields)} "
