@@ -11,8 +11,9 @@ import hashlib
 import itertools
 import json
 import re
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from app.localmodel import LocalServer
 
 LOCAL_MODEL_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m"
+# Providers reached through langchain-openai, which reports token usage of a stream when asked.
+_OPENAI_STYLE = ("local", "openai", "openai-compatible")
 DEFAULT_MODELS = {"openai": "gpt-4o-mini", "anthropic": "claude-sonnet-4-5", "ollama": "qwen2.5:1.5b"}
 
 
@@ -55,7 +58,7 @@ def _fake_model(settings: Settings) -> BaseChatModel:
 
 
 def serve_local_model(settings: Settings, *, host: str = "127.0.0.1", port: int = 0, slots: int | None = None,
-                      api_key: str = "") -> "LocalServer":
+                      api_key: str = "", threads: int | None = None) -> "LocalServer":
     """Start the embedded (or configured GGUF) model as an OpenAI-compatible server.
 
     Used by every drafting process of its own, and by ``sopdraft model serve`` to run one
@@ -68,26 +71,66 @@ def serve_local_model(settings: Settings, *, host: str = "127.0.0.1", port: int 
         path = verify_gguf(cfg.gguf_path, None)
     else:
         path = prepare_model(settings.models_dir, cfg.gguf_sha256)
-    return start_server(path, n_ctx=cfg.n_ctx, n_threads=cfg.n_threads, n_threads_batch=cfg.n_threads_batch,
+    return start_server(path, n_ctx=cfg.n_ctx, n_threads=cfg.n_threads if threads is None else threads,
+                        n_threads_batch=cfg.n_threads_batch,
                         poll=cfg.poll, n_parallel=slots or cfg.concurrent_calls, chat_template=cfg.chat_template,
                         host=host, port=port, api_key=api_key)
 
 
-def _local_model(settings: Settings) -> tuple[BaseChatModel, Callable[[], None]]:
-    from langchain_openai import ChatOpenAI
+class LocalModels:
+    """The embedded model, served once for each number of generating threads a draft asks for.
 
-    cfg = settings.llm
-    server = serve_local_model(settings)
-    model = ChatOpenAI(
-        model=LOCAL_MODEL_NAME,
-        base_url=server.base_url,
-        api_key="local-no-key",
-        temperature=cfg.temperature,
-        max_tokens=cfg.max_tokens,
-        timeout=cfg.timeout_s,
-        max_retries=0,
-    )
-    return model, server.close
+    A draft that starts on a quiet machine gets every core; one that starts beside a busy
+    process gets fewer threads (see :func:`app.localmodel.threads_for`). Each count has its own
+    server, started on first use; the weights are memory-mapped, so a second server costs its
+    context and compute buffers only.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._models: dict[int, BaseChatModel] = {}
+        self._servers: list["LocalServer"] = []
+        self._lock = threading.Lock()
+
+    def model(self, threads: int) -> BaseChatModel:
+        """The chat model on the server with ``threads`` generating threads (started if need be)."""
+        from langchain_openai import ChatOpenAI
+
+        with self._lock:
+            if threads not in self._models:
+                cfg = self.settings.llm
+                server = serve_local_model(self.settings, threads=threads)
+                self._servers.append(server)
+                self._models[threads] = ChatOpenAI(
+                    model=LOCAL_MODEL_NAME, base_url=server.base_url, api_key="local-no-key",
+                    temperature=cfg.temperature, max_tokens=cfg.max_tokens, timeout=cfg.timeout_s, max_retries=0)
+            return self._models[threads]
+
+    def for_load(self) -> BaseChatModel:
+        """The model for a draft starting now, by how busy the machine is."""
+        from app.localmodel import busy_cores, threads_for
+
+        cfg = self.settings.llm
+        return self.model(threads_for(busy_cores(), cfg.n_threads, cfg.busy_threads))
+
+    def default(self) -> BaseChatModel:
+        """The model for a quiet machine (every configured thread)."""
+        from app.localmodel import threads_for
+
+        return self.model(threads_for(None, self.settings.llm.n_threads, self.settings.llm.busy_threads))
+
+    def close(self) -> None:
+        """Stop every server."""
+        with self._lock:
+            for server in self._servers:
+                server.close()
+            self._servers.clear()
+            self._models.clear()
+
+
+def _local_model(settings: Settings) -> tuple[BaseChatModel, Callable[[], None], Callable[[], BaseChatModel]]:
+    models = LocalModels(settings)
+    return models.default(), models.close, models.for_load
 
 
 def _remote_model(settings: Settings) -> BaseChatModel:
@@ -111,14 +154,24 @@ def _remote_model(settings: Settings) -> BaseChatModel:
     raise ProviderError(f"unknown provider {cfg.provider!r}")
 
 
-def make_chat_model(settings: Settings) -> tuple[BaseChatModel, Callable[[], None] | None]:
-    """Build the configured chat model; returns it and a closer (or None)."""
+@dataclass
+class ChatModels:
+    """The configured chat model, how to close it, and (embedded model only) how to pick the
+    server for a draft by the machine's load."""
+
+    model: BaseChatModel
+    close: Callable[[], None] | None = None
+    for_draft: Callable[[], BaseChatModel] | None = None
+
+
+def make_chat_model(settings: Settings) -> ChatModels:
+    """Build the configured chat model."""
     provider = settings.llm.provider
     if provider == "fake":
-        return _fake_model(settings), None
+        return ChatModels(_fake_model(settings))
     if provider == "local":
-        return _local_model(settings)
-    return _remote_model(settings), None
+        return ChatModels(*_local_model(settings))
+    return ChatModels(_remote_model(settings))
 
 
 def model_name(settings: Settings) -> str:
@@ -212,6 +265,54 @@ def stream_json(model: BaseChatModel, messages: list[BaseMessage], schema: dict)
     return JSONReply(_parse_json_text(text), raw)
 
 
+def bound_max_tokens(model: BaseChatModel, provider: str, max_tokens: int) -> Any:
+    """``model`` with its reply capped at ``max_tokens`` (each provider names the cap its own way)."""
+    if provider == "fake":
+        return model
+    key = "num_predict" if provider == "ollama" else "max_tokens"
+    return model.bind(**{key: max_tokens})
+
+
+# A small model sometimes repeats a few characters until its budget runs out ("- - - - …"), or
+# goes round a cycle of lines; either ends the reply.
+REPEAT_WINDOW = 48
+# A line this long is no longer one item but the model copying on through its sources.
+MAX_LINE_CHARS = 320
+_DEGENERATE = re.compile(r"(.{1,6}?)\1{7,}$", re.DOTALL)
+
+
+def stream_lines(model: Any, messages: list[BaseMessage], max_lines: int, **kwargs: Any) -> AIMessage:
+    """Stream a plain-text reply and stop after ``max_lines`` non-empty lines."""
+    full: AIMessageChunk | None = None
+    chunks = 0
+    stream = model.stream(messages, **kwargs)
+    try:
+        for chunk in stream:
+            full = chunk if full is None else full + chunk
+            chunks += bool(chunk.content)
+            text = str(full.content)
+            done = [line.strip() for line in text.split("\n")[:-1] if line.strip()]
+            current = text[text.rfind("\n") + 1:]
+            if (len(done) >= max_lines or _DEGENERATE.search(text[-REPEAT_WINDOW:])
+                    or (len(done) > 1 and done[-1] in done[:-1]) or len(current) > MAX_LINE_CHARS):
+                break
+    finally:
+        close = getattr(stream, "close", None)
+        if close is not None:
+            close()
+    if full is None:
+        return AIMessage(content="")
+    text = str(full.content)
+    if _DEGENERATE.search(text[-REPEAT_WINDOW:]) or len(text) - text.rfind("\n") - 1 > MAX_LINE_CHARS:
+        text = text[: text.rfind("\n") + 1]  # the degenerate or runaway line is dropped
+    lines = list(dict.fromkeys(line for line in text.split("\n") if line.strip()))  # a repeated line once
+    # A stream closed early never sends its usage: the tokens it generated are counted from the
+    # chunks (llama.cpp streams one token per chunk), the prompt's stay unknown.
+    metadata = {**(full.response_metadata or {}), "streamed_chunks": chunks}
+    return AIMessage(content="\n".join(lines[:max_lines]), usage_metadata=full.usage_metadata,
+                     response_metadata=metadata)
+
+
 def invoke_json(model: BaseChatModel, messages: list[BaseMessage], schema: dict, name: str) -> tuple[dict, AIMessage | None]:
     """Ask for JSON matching ``schema`` (constrained decoding where the provider supports it).
 
@@ -244,10 +345,42 @@ class LLMClient:
     call_log: "CallLog"
     concurrency: int = 1  # calls callers may have in flight at once (the local server's slots)
     stream_json: bool = False  # structured calls stream from a llama.cpp server (see stream_json)
+    # Text calls go to this llama.cpp server slot, which keeps the prompt prefix they share in its
+    # cache: unpinned, a call sent while a stopped stream is still being cancelled lands on another
+    # slot and evaluates the whole prefix again. None for any other provider.
+    text_slot: int | None = None
+    # The embedded model picks its server per draft by the machine's load (LocalModels.for_load).
+    choose_model: Callable[[], BaseChatModel] | None = None
 
-    def text(self, messages: list[BaseMessage], *, purpose: str) -> str:
-        """One logged, policy-checked plain-text call (no sources, nothing masked by the caller)."""
-        return str(self._call(messages, purpose, [], [], lambda: (None, self.model.invoke(messages)))[1].content)
+    def for_draft(self) -> "LLMClient":
+        """This client for one draft: with the embedded model, on the server whose thread count
+        suits how busy the machine is now (the same server for all of the draft's calls, so their
+        shared prompt prefix stays cached)."""
+        if self.choose_model is None:
+            return self
+        return replace(self, model=self.choose_model())
+
+    def text(self, messages: list[BaseMessage], *, purpose: str, chunk_ids: list[str] | None = None,
+             redactions: list["Redaction"] | None = None, max_tokens: int | None = None,
+             max_lines: int | None = None) -> str:
+        """One logged, policy-checked plain-text call.
+
+        ``chunk_ids`` and ``redactions`` name the sources the prompt carries and what was masked
+        in them (for the call log); ``max_tokens`` caps this reply below the configured budget;
+        ``max_lines`` ends it after that many lines (the reply streams and the stream is closed,
+        which stops the model rather than letting it write lines nobody keeps).
+        """
+        model = self.model if max_tokens is None else bound_max_tokens(self.model, self.provider, max_tokens)
+        if self.text_slot is not None:
+            model = model.bind(extra_body={"id_slot": self.text_slot})
+
+        def send() -> tuple[None, AIMessage]:
+            if max_lines is None:
+                return None, model.invoke(messages)
+            usage = {"stream_usage": True} if self.provider in _OPENAI_STYLE else {}
+            return None, stream_lines(model, messages, max_lines, **usage)
+
+        return str(self._call(messages, purpose, chunk_ids or [], redactions or [], send)[1].content)
 
     def structured(self, messages: list[BaseMessage], schema: dict, **call: Any) -> dict:
         """One logged, policy-checked structured call (keywords as :meth:`structured_reply`);
@@ -298,6 +431,8 @@ class LLMClient:
             raise
         finally:
             usage = getattr(raw, "usage_metadata", None) or {}
+            if not usage and getattr(raw, "response_metadata", {}).get("streamed_chunks"):
+                usage = {"input_tokens": None, "output_tokens": raw.response_metadata["streamed_chunks"]}
             self.call_log.record(
                 CallRecord(
                     time=datetime.now(timezone.utc),

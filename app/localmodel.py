@@ -13,6 +13,7 @@ import importlib.util
 import logging
 import os
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -161,3 +162,49 @@ def start_server(model_path: Path, *, n_ctx: int, n_threads: int, chat_template:
     address = server.listening_address
     log.info("local model %s listening on %s", model_path.name, address)
     return LocalServer(base_url=f"{address}/v1", model_path=model_path, _server=server)
+
+
+def _proc_stat_busy() -> tuple[float, float] | None:
+    """Busy and total jiffies of all cores since boot (Linux), or None."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    except OSError:
+        return None
+    values = [float(v) for v in fields[:8]]
+    idle = values[3] + values[4]  # idle + iowait
+    return sum(values) - idle, sum(values)
+
+
+def busy_cores(sample_s: float = 0.25) -> float | None:
+    """Cores busy right now, or None if unknown: sampled over ``sample_s`` from /proc/stat on
+    Linux, else the 1-minute load average; None where neither exists.
+
+    Taken when a draft gets its turn, while this process's model threads sleep, so whatever is
+    busy (another program, or an ingest in this very process) competes with the draft.
+    """
+    first = _proc_stat_busy()
+    if first is None:
+        try:
+            return os.getloadavg()[0]
+        except (AttributeError, OSError):
+            return None
+    time.sleep(sample_s)
+    second = _proc_stat_busy()
+    if second is None or second[1] <= first[1]:
+        return None
+    return (second[0] - first[0]) / (second[1] - first[1]) * (os.cpu_count() or 1)
+
+
+def threads_for(load: float | None, idle_threads: int, busy_threads: int, busy_at: float = 0.5) -> int:
+    """Generating threads for a draft: ``idle_threads`` (0: every core) on a quiet machine,
+    ``busy_threads`` (0: half the cores) when other processes keep ``busy_at`` cores or more busy.
+
+    llama.cpp's threads meet at a barrier after every operation of every token; when another
+    process takes a core, each barrier waits for the thread that lost it, and two threads
+    become slower than one (measured in benchmarks/bench_load.py).
+    """
+    cores = os.cpu_count() or 1
+    idle = idle_threads or cores
+    if load is None or load < busy_at:
+        return idle
+    return max(1, min(busy_threads or cores // 2, idle))

@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # imported lazily: each pulls in a heavy dependency
     from app.calllog import CallLog
     from app.critique.catalogue import Catalogue
     from app.drafting.queue import DraftQueue
-    from app.llm import LLMClient
+    from app.llm import ChatModels, LLMClient
     from app.registry.keys import RegistryKey
     from app.registry.signoff import SignoffService
     from app.registry.store import Store
@@ -104,15 +104,22 @@ class Services:
         return CallLog(self.settings.call_log_path)
 
     @cached_property
-    def chat_model(self) -> "BaseChatModel":
-        """The configured chat model (the embedded local model by default)."""
-        from app.llm import make_chat_model
+    def chat_models(self) -> "ChatModels":
+        """The configured chat model (the embedded local model by default), and how to pick it per draft."""
+        from app.llm import ChatModels, make_chat_model
 
+        if "chat_model" in self.__dict__:  # supplied by an embedding application or a test
+            return ChatModels(self.__dict__["chat_model"])
         self.settings.ensure_dirs()
-        model, closer = make_chat_model(self.settings)
-        if closer is not None:
-            self._closers.append(closer)
-        return model
+        models = make_chat_model(self.settings)
+        if models.close is not None:
+            self._closers.append(models.close)
+        return models
+
+    @cached_property
+    def chat_model(self) -> "BaseChatModel":
+        """The configured chat model."""
+        return self.chat_models.model
 
     @cached_property
     def llm(self) -> "LLMClient":
@@ -123,6 +130,7 @@ class Services:
         provider = self.settings.llm.provider
         return LLMClient(
             model=self.chat_model,
+            choose_model=self.chat_models.for_draft,
             provider=provider,
             model_name=model_name(self.settings),
             policy=policy_for(self.settings, provider),
@@ -131,6 +139,9 @@ class Services:
             concurrency=1 if provider == "fake" else self.settings.llm.concurrent_calls,
             # The embedded llama.cpp server streams, so a runaway reply can be cut off.
             stream_json=provider == "local",
+            # One draft at a time uses this process's own server (the draft queue), so its
+            # questions can all go to the first slot.
+            text_slot=0 if provider == "local" else None,
         )
 
     @cached_property

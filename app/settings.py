@@ -38,8 +38,12 @@ class LLMSettings(BaseModel):
     chat_template: str = "chatml"
     n_ctx: int = 8192
     n_threads: int = Field(
-        1, ge=0, description="Threads generating tokens; 0 = all cores. One, because generation is bound by "
-        "memory bandwidth and a second thread collapses when another process is busy (benchmarks/bench_load.py).",
+        0, ge=0, description="Threads generating tokens on a quiet machine; 0 = all cores (benchmarks/bench_load.py).",
+    )
+    busy_threads: int = Field(
+        1, ge=0, description="Threads generating tokens for a draft that starts while other processes keep half a "
+        "core or more busy; 0 = half the cores. Threads that lose their core to another process stall each other "
+        "at every step, so on 2 cores two threads beside a busy process are slower than one (bench_load.py).",
     )
     concurrent_calls: int = Field(
         2, ge=1, le=8, description="Drafting calls in flight at once (the local server gets as many slots); "

@@ -7,11 +7,13 @@ once on an idle machine and once beside a CPU-bound process (one busy loop per
 per cell: seconds per draft, prompt and output tokens (from the call log), and the
 loaded/idle ratio the issue bounds at 2.5x.
 
-Settings compared (``threads/batch threads/poll xslots``): ``2/2/50x1`` is llama.cpp's
-default on 2 cores with one call at a time (what sopdraft used before), ``1/2/0x2`` is the
-current default (one generating thread, no spinning, two calls in flight).
+Settings compared (``--config``): ``auto`` is the default (every core generates on a quiet
+machine; a draft that starts beside a busy process gets one generating thread), ``2`` and
+``1`` always use that many generating threads, ``2/poll50`` is llama.cpp's own default of
+spinning workers. Prompts are always evaluated on every core. Both servers of ``auto`` are
+started before the timed drafts.
 
-    .venv/bin/python benchmarks/bench_load.py [--repeats 1] [--busy 1] [--task "…"]
+    .venv/bin/python benchmarks/bench_load.py [--repeats 1] [--busy 1] [--task "…"] [--config auto ...]
 """
 
 from __future__ import annotations
@@ -29,9 +31,11 @@ sys.path.insert(0, str(ROOT))
 
 from app.drafting.service import draft_sop  # noqa: E402
 from app.services import Services  # noqa: E402
+from app.localmodel import threads_for  # noqa: E402
 from app.settings import LLMSettings, Settings  # noqa: E402
 
-CONFIGS = {"2/2/50x1": (2, 2, 50, 1), "1/2/0x1": (1, 2, 0, 1), "1/2/0x2": (1, 2, 0, 2), "2/2/0x2": (2, 2, 0, 2)}
+# name: (threads on a quiet machine, threads beside a busy process, poll)
+CONFIGS = {"auto": (0, 1, 0), "2": (2, 2, 0), "1": (1, 1, 0), "2/poll50": (2, 2, 50)}
 DEFAULT_TASK = "Summarise internal meetings with AI"
 
 
@@ -60,14 +64,15 @@ class BusyLoad:
             proc.join(5)
 
 
-def draft_once(data_dir: Path, config: tuple[int, int, int, int], task: str) -> dict:
+def draft_once(data_dir: Path, config: tuple[int, int, int], task: str) -> dict:
     """One draft with ``config``; seconds to the first finished section and in all, tokens of its calls."""
-    threads, batch, poll, slots = config
-    settings = Settings(data_dir=data_dir, llm=LLMSettings(n_threads=threads, n_threads_batch=batch, poll=poll,
-                                                           concurrent_calls=slots))
+    threads, busy_threads, poll = config
+    settings = Settings(data_dir=data_dir, llm=LLMSettings(n_threads=threads, busy_threads=busy_threads, poll=poll))
     svc = Services(settings)
     try:
         svc.llm  # noqa: B018 - load the model outside the timed part
+        pool = svc.chat_models.for_draft.__self__  # LocalModels: start the busy machine's server too
+        pool.model(threads_for(2.0, threads, busy_threads))
         before = len(svc.call_log.read())
         started = time.perf_counter()
         first: list[float] = []
@@ -78,7 +83,8 @@ def draft_once(data_dir: Path, config: tuple[int, int, int, int], task: str) -> 
 
         draft = draft_sop(svc, task, progress=on_progress)
         seconds = time.perf_counter() - started
-        calls = svc.call_log.read()[before:]
+        calls = svc.call_log.read()
+        calls = calls[: len(calls) - before]  # newest first: this draft's calls
     finally:
         svc.close()
     filled = sum(bool(getattr(draft.sop, key)) for key in ("purpose", "scope", "steps", "human_review", "escalation"))
@@ -94,7 +100,7 @@ def main() -> None:
     parser.add_argument("--task", default=DEFAULT_TASK)
     parser.add_argument("--config", action="append", choices=list(CONFIGS), help="settings to compare (repeatable)")
     args = parser.parse_args()
-    names = args.config or ["2/2/50x1", "1/2/0x2"]
+    names = args.config or ["auto", "2", "1"]
     results: dict[tuple[str, str], list[dict]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
@@ -112,9 +118,9 @@ def main() -> None:
                     results.setdefault((name, load), []).append(row)
                     print(f"run {repeat + 1} {name:8} {load:6} {row['seconds']:6.1f} s (first section "
                           f"{row['first']:5.1f} s)  {row['calls']} calls  "
-                          f"in {row['tokens_in']:5} out {row['tokens_out']:4} tokens  sections filled {row['filled']}/5",
+                          f"out {row['tokens_out']:4} tokens  sections filled {row['filled']}/5",
                           flush=True)
-    print(f"\nthreads/batch/poll x slots  idle s  first s  loaded s  loaded/idle   "
+    print(f"\nsetting                    idle s  first s  loaded s  loaded/idle   "
           f"(median of {args.repeats}, {args.busy} busy process(es))")
     for name in names:
         idle = statistics.median(r["seconds"] for r in results[(name, "idle")])

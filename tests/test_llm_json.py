@@ -1,6 +1,7 @@
 """Structured replies streamed from a llama.cpp server: runaways are cut off, the complete part kept."""
 
 import json
+import re
 
 import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
@@ -70,3 +71,43 @@ def test_a_cut_off_reply_is_logged_with_why_and_plain_structured_calls_refuse_it
         client.structured([HumanMessage("x")], SCHEMA, name="n", purpose="p", chunk_ids=[], redactions=[])
     [call] = log.read()
     assert call.ok and call.stopped == "whitespace"
+
+
+def _client(tmp_path, model) -> LLMClient:
+    return LLMClient(model=model, provider="fake", model_name="fake", policy="allow",
+                     call_log=CallLog(tmp_path / "calls.jsonl"))
+
+
+def test_a_text_reply_stops_after_its_lines_and_logs_what_it_generated(tmp_path) -> None:
+    model = _model("- one\n- two\n- three\n- four\n- five\n" + "- more\n" * 200)
+    client = _client(tmp_path, model)
+    assert client.text([HumanMessage("x")], purpose="draft:steps", chunk_ids=["c1"], max_lines=3) == "- one\n- two\n- three"
+    assert model.pulled < 20, "the stream is closed once the lines are in"
+    [call] = client.call_log.read()
+    assert call.ok and call.chunk_ids == ["c1"] and call.input_tokens is None and call.output_tokens > 0
+
+
+@pytest.mark.parametrize("reply", [
+    "- one\n- " + "- " * 300,                                          # a few characters over and over
+    "- one\n- two\n" * 40,                                              # a cycle of lines
+    "- one\n- " + "a very long line that copies on and on " * 40,       # no longer one item
+])
+def test_a_degenerate_reply_ends_and_its_bad_line_is_dropped(tmp_path, reply) -> None:
+    model = _model(reply)
+    text = _client(tmp_path, model).text([HumanMessage("x")], purpose="p", max_lines=10)
+    assert text.splitlines()[0] == "- one" and len(text) < 200
+    chunks = len(re.split(r"(\s)", reply))  # the fake streams every word and every space as a chunk
+    assert model.pulled < chunks / 2, "the stream is closed early, not read to its end"
+
+
+def test_a_draft_on_a_busy_machine_gets_fewer_generating_threads(monkeypatch) -> None:
+    from app import localmodel
+
+    monkeypatch.setattr(localmodel.os, "cpu_count", lambda: 2)
+    assert localmodel.threads_for(0.1, 0, 1) == 2
+    assert localmodel.threads_for(None, 0, 1) == 2, "unknown load: as on a quiet machine"
+    assert localmodel.threads_for(1.0, 0, 1) == 1
+    assert localmodel.threads_for(1.0, 0, 0) == 1, "half the cores by default"
+    assert localmodel.threads_for(1.5, 1, 4) == 1, "never more than on a quiet machine"
+    load = localmodel.busy_cores(0.05)
+    assert load is None or 0.0 <= load <= 2.0
