@@ -115,6 +115,25 @@ class RetrievalSettings(BaseModel):
     )
 
 
+class DraftingSettings(BaseModel):
+    """How a draft is written."""
+
+    design: Literal["questions", "groups"] = Field(
+        "questions", description="questions: the model reads the task's documents once and answers one short "
+        "question per template field; groups: sections drafted as JSON in eight groups, each from its own "
+        "retrieved chunks (the earlier design, kept as the benchmark's baseline).",
+    )
+    search_pool: int = Field(24, ge=1, description="Chunks a search for the task returns to find its documents.")
+    max_documents: int = Field(3, ge=1, description="Documents a draft is written from at most.")
+    document_margin: float = Field(
+        0.10, ge=0, description="A document whose best chunk is this much less similar to the task than the best "
+        "document's is not the task's.")
+    min_document_score: float = Field(0.2, description="A document less similar than this is never the task's.")
+    source_chars: int = Field(
+        6000, ge=500, description="Source text shown to the model at most; longer documents are cut to their "
+        "most relevant sentences. Prompt evaluation of these ~1,300 tokens is most of the time to the first section.")
+
+
 class CritiqueSettings(BaseModel):
     """Where team rules live."""
 
@@ -185,6 +204,7 @@ class Settings(BaseSettings):
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    drafting: DraftingSettings = Field(default_factory=DraftingSettings)
     critique: CritiqueSettings = Field(default_factory=CritiqueSettings)
     registry: RegistrySettings = Field(default_factory=RegistrySettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)

@@ -49,10 +49,10 @@ def _timed(fn) -> float:  # noqa: ANN001
 
 
 def _fake_env(data_dir: Path) -> None:
-    from tests.support.drafting import canned_section_responses
+    from tests.support.drafting import canned_answer_responses
 
     os.environ.update({"SOPDRAFT_DATA_DIR": str(data_dir), "SOPDRAFT_LLM__PROVIDER": "fake",
-                       "SOPDRAFT_LLM__FAKE_RESPONSES": json.dumps(canned_section_responses()),
+                       "SOPDRAFT_LLM__FAKE_RESPONSES": json.dumps(canned_answer_responses()),
                        "ANONYMIZED_TELEMETRY": "False", "HF_HUB_OFFLINE": "1"})
 
 

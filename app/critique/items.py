@@ -202,9 +202,10 @@ def _names_actor(phrase: str, layout: Layout) -> bool:
     return len(titled) >= 2 and len(titled) == len(words) and bool(AGENT_SUFFIX.search(head) or _ACRONYM.match(words[0]))
 
 
-def sentence_names_actor(text: str, layout: Layout) -> bool:
-    """Whether some sentence of ``text`` says who acts: an active subject that names a role,
-    title or acronym (after a leading "Within 2 days," or "Each week"), or a passive agent ("by the QA Officer")."""
+def sentence_actor(text: str, layout: Layout) -> str | None:
+    """Who acts in ``text``: the first active subject that names a role, title or acronym (after
+    a leading "Within 2 days," or "Each week"), or a passive agent ("by the QA Officer"); None if
+    no sentence says."""
     for sentence in re.split(r"(?<=[.!?;])\s+", strip_emphasis(text)):
         plain = sentence.strip()
         for _ in range(2):
@@ -214,11 +215,16 @@ def sentence_names_actor(text: str, layout: Layout) -> bool:
             plain = plain[lead.end():]
         active = _ACTIVE.match(plain)
         if active and _names_actor(active.group("np"), layout):
-            return True
+            return active.group("np").strip()
         agent = _PASSIVE_AGENT.search(sentence)
         if agent and _names_actor(agent.group("agent"), layout):
-            return True
-    return False
+            return agent.group("agent").strip()
+    return None
+
+
+def sentence_names_actor(text: str, layout: Layout) -> bool:
+    """Whether some sentence of ``text`` says who acts (see :func:`sentence_actor`)."""
+    return sentence_actor(text, layout) is not None
 
 
 def _known(label: str, roles: list[str]) -> bool:

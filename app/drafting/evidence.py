@@ -27,6 +27,8 @@ class Searcher(Protocol):
 
     def embed(self, texts: list[str]) -> np.ndarray: ...
 
+    def chunks_of(self, source: str) -> list: ...
+
 
 class Evidence(BaseModel):
     """The evidence map of a draft: section -> chunk ids, and a snapshot of every chunk.

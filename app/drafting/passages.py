@@ -16,6 +16,10 @@ import re
 SHOWN_CHARS = 600
 GAP = " … "
 _BREAK = re.compile(r"\n+|(?<=[.!?;:])[\"')\]]*\s+(?=\S)")
+# A single line break inside a paragraph is a hard wrap, not a sentence end: the line before
+# it does not end a sentence and the line after it does not open a list item, heading or row.
+_ENDS_LINE = re.compile(r"[.!?;:]['\")\]*_]*\s*$")
+_OPENS_BLOCK = re.compile(r"\s*(?:[-*+•>|#]|\d{1,3}[.)]\s|[A-Za-z][.)]\s)")
 # A fragment this short (a list marker, a two-word heading) joins the sentence after it.
 _MIN_SENTENCE = 25
 _LEANS_BACK = re.compile(r"^(?:this|that|these|those|it|they|them|then|otherwise|such|if so|if not|in that case)\b", re.I)
@@ -25,7 +29,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     """``(start, end)`` of each sentence or line of ``text``, whitespace trimmed, short fragments joined."""
     spans: list[tuple[int, int]] = []
     start = 0
-    for match in [*_BREAK.finditer(text), None]:
+    for match in [*(m for m in _BREAK.finditer(text) if not _wrapped(text, m)), None]:
         end = match.start() if match else len(text)
         piece = text[start:end]
         lead = len(piece) - len(piece.lstrip())
@@ -38,6 +42,15 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         if match:
             start = match.end()
     return spans
+
+
+def _wrapped(text: str, match: re.Match[str]) -> bool:
+    """Whether ``match`` is one line break of a hard-wrapped paragraph."""
+    if match.group() != "\n":
+        return False
+    line_start = text.rfind("\n", 0, match.start()) + 1
+    line = text[line_start:match.start()]
+    return not (_ENDS_LINE.search(line) or line.lstrip().startswith(("#", "|")) or _OPENS_BLOCK.match(text, match.end()))
 
 
 def _cut(text: str, limit: int) -> str:

@@ -21,6 +21,9 @@ from app.privacy import DataBlockedError
 
 if TYPE_CHECKING:
     from app.auth.accounts import Identity
+    from app.drafting.asking import Answers
+    from app.drafting.documents import TaskSources
+    from app.drafting.questions import Question
     from app.privacy import RedactionCounter
     from app.registry.store import DraftRecord
     from app.services import Services
@@ -161,12 +164,13 @@ def _draft_sections(services: "Services", task: str, specs: list[SectionSpec], e
         progress(DraftProgress(stage="section", section=todo[0].key, done=len(results), total=total,
                                message=f"Drafted {names}", finished=list(got), sop=partial.model_copy(deep=True)))
 
-    with ThreadPoolExecutor(max_workers=max(1, min(services.llm.concurrency, total or 1)),
+    llm = services.llm.for_draft()
+    with ThreadPoolExecutor(max_workers=max(1, min(llm.concurrency, total or 1)),
                             thread_name_prefix="draft") as pool:
         futures: dict[Any, int] = {}
 
         def submit(n: int) -> None:
-            futures[pool.submit(draft_group, services.llm, task, jobs[n][1], evidence, masked, redactions)] = n
+            futures[pool.submit(draft_group, llm, task, jobs[n][1], evidence, masked, redactions)] = n
 
         # The cheapest group goes first and alone: the local server stalls a generating slot
         # while another evaluates its prompt, so the first section reaches the owner soonest
@@ -217,6 +221,70 @@ def _failed_call_flag(spec: SectionSpec, reason: str) -> Flag:
                 evidence=reason, suggestion="Regenerate the section, or write it yourself.")
 
 
+def _questions_for(sections: list[str] | None) -> list["Question"]:
+    from app.drafting.questions import load_questions
+
+    return [q for q in load_questions() if not sections or q.section in sections]
+
+
+def _answer(services: "Services", task: str, questions: list["Question"], report: Progress,
+            queue_label: str) -> tuple["Answers", "TaskSources", list[Redaction]]:
+    """The task's documents, and the model's answers to ``questions`` over them (sections reported as they finish)."""
+    from app.drafting.align import SentenceMatcher
+    from app.drafting.asking import Answers, ask_questions, settle
+    from app.drafting.documents import gather_sources
+    from app.drafting.questions import exclusive_groups
+
+    plan = load_plan()
+    sections = list(dict.fromkeys(q.section for q in questions))
+    report(DraftProgress(stage="retrieval", message="Finding the task's documents"))
+    sources = gather_sources(services.index, task, [plan.sections[s].query for s in sections],
+                             services.settings.drafting)
+    sop = SOP(title=_title_from_task(task), metadata=Metadata())
+    if not sources.chunks:
+        return Answers(sop=sop), sources, []
+    masked, redactions, counter = _mask(services, task, Evidence(chunks=sources.chunks))
+    matcher = SentenceMatcher(sources.sentences(), services.index.embed)
+    done: list[str] = []
+
+    def on_section(section: str, partial: SOP) -> None:
+        done.append(section)
+        report(DraftProgress(stage="section", section=section, done=len(done), total=len(sections),
+                             message=f"Drafted {SECTION_TITLES[section]}", finished=[section],
+                             sop=partial.model_copy(deep=True)))
+
+    with services.draft_queue.turn(queue_label, _queued(report)):
+        report(DraftProgress(stage="section", total=len(sections),
+                             message=f"Reading {len(sources.documents)} document(s), then {len(questions)} questions"))
+        answers = ask_questions(services.llm.for_draft(), task, questions, sources, masked, counter, redactions,
+                                sop, matcher, on_section)
+    if answers.failures and not answers.answered:
+        raise DraftingFailedError(f"every drafting call failed; the first error: {answers.failures[0]}")
+    settle(answers, exclusive_groups(), matcher, questions)
+    return answers, sources, redactions
+
+
+def _draft_by_questions(services: "Services", task: str, sections: list[str] | None, report: Progress,
+                        started: float) -> Draft:
+    from app.drafting.asking import cited_by_section, empty_sections, no_answer_flags
+
+    questions = _questions_for(sections)
+    answers, sources, redactions = _answer(services, task, questions, report, task[:80])
+    sop, flags = answers.sop, answers.flags
+    report(DraftProgress(stage="verification", message="Checking every statement against its sources"))
+    sop.references = _references(sop, sources.chunks)
+    flags += verify_sop(sop, sources.chunks, services.index.embed)
+    flags += no_answer_flags(empty_sections(sop, questions), questions)
+    evidence = Evidence(by_section=cited_by_section(sop), chunks=sources.chunks)
+    flags += _injection_flags(evidence, services.index.embed)
+    draft_id = hashlib.sha256(f"{task}|{time.time_ns()}".encode()).hexdigest()[:12]
+    draft = Draft(draft_id=draft_id, task=task, sop=sop, evidence=evidence.by_section, chunks=sources.chunks,
+                  flags=_dedupe(flags), redactions=redactions, provider=services.llm.provider,
+                  model=services.llm.model_name, duration_s=round(time.perf_counter() - started, 2))
+    report(DraftProgress(stage="done", message=f"Drafted in {draft.duration_s:.0f} s"))
+    return draft
+
+
 def draft_sop(services: "Services", task: str, *, sections: list[str] | None = None,
               progress: Progress | None = None, single_call: bool = False) -> Draft:
     """Draft an SOP for ``task`` from the indexed sources (not stored).
@@ -226,6 +294,8 @@ def draft_sop(services: "Services", task: str, *, sections: list[str] | None = N
     """
     report = progress or _noop
     started = time.perf_counter()
+    if services.settings.drafting.design == "questions" and not single_call:
+        return _draft_by_questions(services, task, sections, report, started)
     report(DraftProgress(stage="retrieval", message="Finding evidence for each section"))
     plan = load_plan()
     specs = [plan.sections[k] for k in (sections or plan.sections)]
@@ -269,24 +339,50 @@ def regenerate_section(services: "Services", draft_id: str, section: str, *, ide
     record = services.store.get_draft(draft_id)
     draft = record.draft
     spec = plan.sections[section]
-    report(DraftProgress(stage="retrieval", section=section, total=1, message=f"Finding evidence for {spec.title}"))
-    cfg = services.settings.retrieval
-    fresh = gather_evidence(services.index, draft.task, [spec], k=cfg.evidence_per_section, min_score=cfg.min_score)
-    with services.draft_queue.turn(f"{draft_id} {section}", _queued(report, section)):
-        values, flags, redactions = _draft_sections(services, draft.task, [spec], fresh, report)
+    if services.settings.drafting.design == "questions":
+        updated = _regenerate_by_questions(services, draft, section, report)
+    else:
+        updated = _regenerate_by_groups(services, draft, spec, report, f"{draft_id} {section}")
+    report(DraftProgress(stage="done", section=section, done=1, total=1, message=f"Regenerated {spec.title}"))
+    return services.signoff.edit(identity, draft_id, updated.sop, reason=f"regenerated section {section}",
+                                 expected_version=expected_version, base=updated)
+
+
+def _regenerated(services: "Services", draft: Draft, section: str, value: Any, fresh: Evidence,
+                 flags: list[Flag], redactions: list[Redaction]) -> Draft:
+    """``draft`` with ``section`` replaced by ``value`` and its flags redone; the rest kept as it was."""
     sop = draft.sop.model_copy(deep=True)
-    setattr(sop, section, values.get(section, SOP.model_fields[section].default_factory()))
+    setattr(sop, section, value)
     chunks = draft.chunks | fresh.chunks
-    report(DraftProgress(stage="verification", section=section, done=1, total=1, message="Checking the new statements"))
     kept = [f for f in draft.flags if f.section not in (section, "references")]
     notes = [f for f in repair_citations(sop, chunks, fresh.by_section) if f.section == section]
     sop.references = _references(sop, chunks)
     section_flags = notes + [f for f in verify_sop(sop, chunks, services.index.embed) if f.section == section]
-    new_flags = kept + flags + section_flags + _no_evidence_flags(fresh, [spec]) + _injection_flags(fresh, services.index.embed)
-    updated = draft.model_copy(update={
+    new_flags = kept + flags + section_flags + _injection_flags(fresh, services.index.embed)
+    return draft.model_copy(update={
         "sop": sop, "chunks": chunks, "flags": _dedupe(new_flags),
         "evidence": draft.evidence | fresh.by_section, "redactions": draft.redactions + redactions,
     })
-    report(DraftProgress(stage="done", section=section, done=1, total=1, message=f"Regenerated {spec.title}"))
-    return services.signoff.edit(identity, draft_id, updated.sop, reason=f"regenerated section {section}",
-                                 expected_version=expected_version, base=updated)
+
+
+def _regenerate_by_groups(services: "Services", draft: Draft, spec: SectionSpec, report: Progress,
+                          queue_label: str) -> Draft:
+    report(DraftProgress(stage="retrieval", section=spec.key, total=1, message=f"Finding evidence for {spec.title}"))
+    cfg = services.settings.retrieval
+    fresh = gather_evidence(services.index, draft.task, [spec], k=cfg.evidence_per_section, min_score=cfg.min_score)
+    with services.draft_queue.turn(queue_label, _queued(report, spec.key)):
+        values, flags, redactions = _draft_sections(services, draft.task, [spec], fresh, report)
+    report(DraftProgress(stage="verification", section=spec.key, done=1, total=1, message="Checking the new statements"))
+    value = values.get(spec.key, SOP.model_fields[spec.key].default_factory())
+    return _regenerated(services, draft, spec.key, value, fresh, flags + _no_evidence_flags(fresh, [spec]), redactions)
+
+
+def _regenerate_by_questions(services: "Services", draft: Draft, section: str, report: Progress) -> Draft:
+    from app.drafting.asking import cited_by_section, empty_sections, no_answer_flags
+
+    questions = _questions_for([section])
+    answers, sources, redactions = _answer(services, draft.task, questions, report, f"{draft.draft_id} {section}")
+    report(DraftProgress(stage="verification", section=section, done=1, total=1, message="Checking the new statements"))
+    fresh = Evidence(by_section={section: cited_by_section(answers.sop).get(section, [])}, chunks=sources.chunks)
+    flags = answers.flags + no_answer_flags(empty_sections(answers.sop, questions), questions)
+    return _regenerated(services, draft, section, getattr(answers.sop, section), fresh, flags, redactions)

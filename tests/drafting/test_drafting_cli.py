@@ -7,9 +7,8 @@ from datetime import timedelta
 
 from app.cli import draft_cmd
 from app.services import Services
-from app.settings import LLMSettings
 from tests.conftest import make_cli
-from tests.support.drafting import canned_section_responses
+from tests.support.drafting import question_model
 from tests.support.people import author_of
 
 
@@ -17,7 +16,7 @@ def test_draft_command_streams_sections_as_they_finish(settings, tmp_path, examp
     notes = tmp_path / "notes"
     notes.mkdir()
     shutil.copy(examples_dir / "meeting-summaries.md", notes)
-    svc = Services(settings.model_copy(update={"llm": LLMSettings(provider="fake", fake_responses=canned_section_responses())}))
+    svc = Services(settings, chat_model=question_model())
     assert svc.index.ingest([notes]).exit_code == 0
     token = svc.accounts.issue_token(author_of(svc), kind="api", ttl=timedelta(hours=1))[1]
     result = make_cli(svc, draft_cmd)("draft", "Summarise internal meetings with AI", "--section", "purpose",
@@ -27,4 +26,4 @@ def test_draft_command_streams_sections_as_they_finish(settings, tmp_path, examp
     out = result.output
     assert out.count("(not yet verified)") == 2
     assert out.index("Purpose (not yet verified)") < out.index("Next: ")
-    assert "Turn on recording and transcription in Teams before the meeting." in out
+    assert "Before the meeting, the organiser turns on recording and transcription in Teams" in out

@@ -56,6 +56,7 @@ def test_a_draft_citing_many_sources_can_be_read_back_and_critiqued(settings: Se
             f"output of {topic} before it is used, and escalates problems with {topic} to InfoSec the same day. "
             f"Records of {topic} are kept in the shared drive for a year.\n", encoding="utf-8")
     settings.retrieval.evidence_per_section = 6
+    settings.drafting.design = "groups"  # evidence from every note: more sources than the references hold
     model = GenericFakeChatModel(messages=(AIMessage(content=canned_sop_reply()) for _ in range(100)))
     svc = Services(settings, chat_model=model)
     try:

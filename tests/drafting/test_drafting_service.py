@@ -1,4 +1,6 @@
-"""Drafting end to end with a real temporary index, the fake model and the real store."""
+"""Drafting with the groups design (drafting.design = groups, the benchmark's baseline) end to end:
+a real temporary index, the fake model answering JSON, and the real store. The default design
+(questions) has its own tests in test_drafting_asking.py."""
 
 from __future__ import annotations
 
@@ -49,8 +51,12 @@ def notes(tmp_path: Path, examples_dir: Path) -> Path:
     return folder
 
 
+def _groups(settings: Settings) -> Settings:
+    return settings.model_copy(update={"drafting": settings.drafting.model_copy(update={"design": "groups"})})
+
+
 def _services(settings: Settings, notes: Path, model: RecordingFakeModel) -> Services:
-    svc = Services(settings, chat_model=model)
+    svc = Services(_groups(settings), chat_model=model)
     report = svc.index.ingest([notes])
     assert report.exit_code == 0
     return svc

@@ -10,7 +10,7 @@ import pytest
 
 from app.settings import LLMSettings, Settings
 from tests.conftest import FAST_AUTH
-from tests.support.drafting import canned_section_responses
+from tests.support.drafting import canned_answer_responses
 from tests.support.people import Team, add_team
 from tests.ui.ui_helpers import new_session, services_of, sign_in
 
@@ -19,7 +19,7 @@ from tests.ui.ui_helpers import new_session, services_of, sign_in
 def settings(tmp_path: Path) -> Settings:
     """Per-test settings: a fresh data dir, the fake model with the lead's canned replies, cheap Argon2."""
     return Settings(data_dir=tmp_path / "data", auth=FAST_AUTH,
-                    llm=LLMSettings(provider="fake", fake_responses=canned_section_responses()))
+                    llm=LLMSettings(provider="fake", fake_responses=canned_answer_responses()))
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
