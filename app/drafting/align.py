@@ -21,6 +21,7 @@ Embed = Callable[[list[str]], np.ndarray]
 
 SECOND_SENTENCE_GAIN = 0.2  # share of an item's words a second sentence must add to be cited too
 _NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+\u2022]\s|\d{1,2}[.)]\s|\|)")
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,9 @@ class Match:
     lexical: float  # share of the item's content words found in the matched sentences
     semantic: float | None  # cosine similarity of the item with its best sentence
     words: int = 0  # content words of the item
-    lead: str = ""  # the sentence before the best one in its chunk ("Not allowed in a prompt:" before a list)
+    # What the best sentence stands under: the sentence before it in its chunk, or for an item of a
+    # list or a table the line that opens the list ("Never paste:") and the chunk's heading.
+    lead: str = ""
 
     @property
     def found(self) -> int:
@@ -44,8 +47,10 @@ class Match:
 class SentenceMatcher:
     """The sentences a draft was written from, ready to be matched against items."""
 
-    def __init__(self, sentences: list[tuple[str, str]], embed: Embed | None = None) -> None:
+    def __init__(self, sentences: list[tuple[str, str]], embed: Embed | None = None,
+                 headings: dict[str, str] | None = None) -> None:
         self.sentences = sentences
+        self.headings = headings or {}
         self._words = [content_words(text) for _, text in sentences]
         self._numbers = [set(_NUMBER.findall(text)) for _, text in sentences]
         self._embed = embed
@@ -101,6 +106,15 @@ class SentenceMatcher:
         chosen.sort()
         citations = list(dict.fromkeys(self.sentences[i][0] for i in chosen))
         semantic = float(similarity[best]) if similarity is not None else None
-        lead = self.sentences[best - 1][1] if best > 0 and self.sentences[best - 1][0] == self.sentences[best][0] else ""
         return Match(citations, [self.sentences[i][1] for i in chosen], best, coverage(covered), semantic, len(words),
-                     lead)
+                     self.lead(best))
+
+    def lead(self, n: int) -> str:
+        """What sentence ``n`` stands under (see :attr:`Match.lead`)."""
+        chunk, text = self.sentences[n]
+        before = [t for c, t in self.sentences[:n] if c == chunk]
+        if not _LIST_ITEM.match(text):
+            return before[-1] if before else ""
+        opener = next((t for t in reversed(before) if not _LIST_ITEM.match(t)), "")
+        parts = (self.headings.get(chunk, ""), opener, before[-1] if before else "")
+        return " ".join(part for part in dict.fromkeys(parts) if part)

@@ -244,7 +244,8 @@ def _answer(services: "Services", task: str, questions: list["Question"], report
     if not sources.chunks:
         return Answers(sop=sop), sources, []
     masked, redactions, counter = _mask(services, task, Evidence(chunks=sources.chunks))
-    matcher = SentenceMatcher(sources.sentences(), services.index.embed)
+    matcher = SentenceMatcher(sources.sentences(), services.index.embed,
+                              {cid: ref.heading for cid, ref in sources.chunks.items()})
     done: list[str] = []
 
     def on_section(section: str, partial: SOP) -> None:

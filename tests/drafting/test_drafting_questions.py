@@ -70,6 +70,17 @@ def test_an_item_cites_the_sentences_that_hold_its_words() -> None:
     assert matcher.match("Quarterly audits by an external firm").lexical == 0.0
 
 
+def test_an_item_of_a_list_stands_under_the_line_that_opens_the_list_and_its_heading() -> None:
+    sentences = [("c1", "EchoNote must never be used for:"), ("c1", "- Recording euthanasia consultations."),
+                 ("c1", "- Recording anywhere other than a consulting room."), ("c2", "- Ask the owner first.")]
+    matcher = SentenceMatcher(sentences, headings={"c2": "Rules of use > Consent"})
+    lead = matcher.match("Recording anywhere other than a consulting room").lead
+    assert "must never be used for" in lead
+    assert _question("data_rules.prohibited").has_evidence([lead])
+    assert matcher.match("Ask the owner first").lead == "Rules of use > Consent"
+    assert matcher.match("Recording euthanasia consultations").lead == "EchoNote must never be used for:"
+
+
 def test_a_sentence_given_for_two_exclusive_fields_stays_where_its_wording_puts_it() -> None:
     questions = list(load_questions())
     sentences = ["Not allowed in a prompt: customer names or card numbers.",
