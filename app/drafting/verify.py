@@ -50,6 +50,10 @@ _BANNED = (r"(?:(?:is|are|was|were|has been|have been)\s+(?:now\s+)?(?:not|no lo
 _BANNED_BEFORE = r"\b(?:retired|banned|prohibited|forbidden|unapproved|not approved|blocked)\b[^.;]{0,40}?"
 
 
+# "If you plan to not use Qualtrics for a while, …" is a condition, not a ban.
+_CONDITION = re.compile(r"\b(?:if|when|whenever|unless|whether)\b[^.;:,]{0,40}$", re.IGNORECASE)
+
+
 def _prohibits(name: str) -> re.Pattern[str]:
     return re.compile(
         rf"{_NEGATED}(?:\w+\s+)?{_USE_VERB}\s+{_GAP}{name}\b|{name}\b[^.;]{{0,40}}?\b{_BANNED}|{_BANNED_BEFORE}{name}\b",
@@ -173,7 +177,8 @@ def forbidden_tools(tools: Iterable[Tool], chunks: Iterable[ChunkRef]) -> list[t
         if not name:
             continue
         pattern = _prohibits(name)
-        hit = next((s for s in sentences if pattern.search(s)), None)
+        hit = next((s for s in sentences if any(not _CONDITION.search(s[:m.start()]) for m in pattern.finditer(s))),
+                   None)
         if hit:
             found.append((tool, hit.strip()))
     return found

@@ -79,6 +79,10 @@ def test_forbidden_tool_listed_as_approved_is_caught() -> None:
         ("Expense receipts are out of scope (they go through the expenses app, not LedgerScan).", set()),
         ("Do not paste card numbers into Copilot.", set()),
         ("LedgerScan does not approve payments; the AP Lead does.", set()),
+        # A condition is not a ban; a ban after a condition still is.
+        ("If you plan to not use LedgerScan for long periods, archive your batches.", set()),
+        ("- If not using Copilot, here are some things to think about:", set()),
+        ("If in doubt, do not use ChatGPT.", {"ChatGPT"}),
     ],
 )
 def test_a_tool_is_forbidden_only_by_a_sentence_about_using_it(sentence: str, forbidden: set[str]) -> None:
