@@ -58,18 +58,24 @@ def _unsaid(match: Match) -> bool:
                 or (match.lexical >= LEXICAL_WITH_MEANING and meaning >= MEANING_WITH_WORDS))
 
 
-def _dropped_flag(question: Question, text: str) -> Flag:
-    return Flag(rule="left-out", severity="info", section=question.section,
-                message=f"The model answered \"{text[:160]}\" for {question.field.replace('_', ' ')}, but no source "
-                        "sentence says it, so it was left out.",
-                evidence=text[:300], suggestion="If a source does say it, add it yourself with that citation.")
+def _left_out(section: str, text: str, message: str, suggestion: str) -> Flag:
+    return Flag(rule="left-out", severity="info", section=section, message=message, evidence=text[:300],
+                suggestion=suggestion)
 
 
-def _off_field_flag(question: Question, text: str, sentence: str) -> Flag:
-    return Flag(rule="left-out", severity="info", section=question.section,
-                message=f"The model answered \"{text[:160]}\" for {question.field.replace('_', ' ')}, but its source "
-                        f"sentence (\"{' '.join(sentence.split())[:160]}\") says nothing about that, so it was left out.",
-                evidence=text[:300], suggestion="If it does belong here, add it yourself with its citation.")
+def _rejection(question: Question, text: str, match: Match | None) -> Flag | None:
+    """Why an answer line is left out: no source sentence says it, or its sentence lacks the
+    field's own words (a trigger given as an escalation); None when it stays."""
+    answered = f"The model answered \"{text[:160]}\" for {question.field.replace('_', ' ')}, but"
+    if match is None or _unsaid(match):
+        return _left_out(question.section, text, f"{answered} no source sentence says it, so it was left out.",
+                         "If a source does say it, add it yourself with that citation.")
+    if not question.has_evidence([match.lead, *match.sentences]):
+        sentence = " ".join(match.sentences[0].split())[:160]
+        return _left_out(question.section, text,
+                         f"{answered} its source sentence (\"{sentence}\") says nothing about that, so it was left out.",
+                         "If it does belong here, add it yourself with its citation.")
+    return None
 
 
 def _failed_flag(question: Question, reason: str) -> Flag:
@@ -86,11 +92,9 @@ def _cite(question: Question, items: list[Cited], matcher: SentenceMatcher, answ
         if key in seen:  # the model repeated a line
             continue
         seen.add(key)
-        if _unsaid(match):
-            answers.flags.append(_dropped_flag(question, item.as_text()))
-            continue
-        if not question.has_evidence([match.lead, *match.sentences]):
-            answers.flags.append(_off_field_flag(question, item.as_text(), match.sentences[0]))
+        rejected = _rejection(question, item.as_text(), match)
+        if rejected:
+            answers.flags.append(rejected)
             continue
         item.citations = match.citations[:3]
         if isinstance(item, Step):
@@ -124,13 +128,12 @@ def _apply(sop: SOP, question: Question, reply: str, matcher: SentenceMatcher, a
     """Put the answer to ``question`` into ``sop``."""
     if question.item_type is None:  # a plain text field of maintenance (the cadence, the feedback route)
         value = scalar_value(reply)
-        match = matcher.match(value) if value else None
-        if match is None or _unsaid(match):
-            if value:
-                answers.flags.append(_dropped_flag(question, value))
+        if not value:
             return
-        if not question.has_evidence([match.lead, *match.sentences]):
-            answers.flags.append(_off_field_flag(question, value, match.sentences[0]))
+        match = matcher.match(value)
+        rejected = _rejection(question, value, match)
+        if rejected:
+            answers.flags.append(rejected)
             return
         setattr(sop.maintenance, question.part, value)
         sop.maintenance.citations = list(dict.fromkeys([*sop.maintenance.citations, *match.citations]))[:6]
@@ -205,11 +208,11 @@ def settle(answers: Answers, groups: tuple[tuple[str, ...], ...], matcher: Sente
             text = item.as_text()
             items = _field_items(answers.sop, claim.field)
             items[:] = [i for i in items if i is not item]
-        answers.flags.append(Flag(
-            rule="left-out", severity="info", section=section,
-            message=f"\"{text[:160]}\" was given for {claim.field.replace('_', ' ')} and for "
-                    f"{losers[claim].replace('_', ' ')}; its source sentence belongs to the latter, so it was left out here.",
-            evidence=text[:300], suggestion="If it does belong here too, add it back yourself."))
+        answers.flags.append(_left_out(
+            section, text,
+            f"\"{text[:160]}\" was given for {claim.field.replace('_', ' ')} and for "
+            f"{losers[claim].replace('_', ' ')}; its source sentence belongs to the latter, so it was left out here.",
+            "If it does belong here too, add it back yourself."))
     answers.claims = [(c, i) for c, i in answers.claims if c not in losers]
 
 

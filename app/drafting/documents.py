@@ -147,20 +147,20 @@ def gather_sources(index: Searcher, task: str, queries: list[str], cfg: "Draftin
     total = sum(len(plain(ref.text)) for ref in chunks.values())
     if total <= cfg.source_chars:
         return sources
-    units: list[tuple[str, int, str]] = []
+    units: list[tuple[str, int, int]] = []  # chunk, sentence index, characters shown
+    texts: list[str] = []
     for cid, ref in chunks.items():
         head = ref.heading.split(HEADING_SEPARATOR)[-1]
         for i, (start, end) in enumerate(sentence_spans(ref.text)):
-            units.append((cid, i, embedding_text(ref.text[start:end], head)))
-    vectors = index.embed([u[2] for u in units])
+            units.append((cid, i, len(plain(ref.text[start:end])) + len(GAP)))
+            texts.append(embedding_text(ref.text[start:end], head))
+    vectors = index.embed(texts)
     task_vec, *query_vecs = index.embed([task, *queries])
     relevance = TASK_WEIGHT * (vectors @ task_vec) + (vectors @ np.stack(query_vecs).T).max(axis=1)
     kept: dict[str, set[int]] = {cid: set() for cid in chunks}
     used = 0
     for n in np.argsort(-relevance):
-        cid, i, _ = units[n]
-        start, end = sentence_spans(chunks[cid].text)[i]
-        cost = len(plain(chunks[cid].text[start:end])) + len(GAP)
+        cid, i, cost = units[n]
         if used + cost > cfg.source_chars:
             continue
         kept[cid].add(i)
